@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// Entry point of the `sscard` command. The sources are TypeScript; tsx compiles them on load so that
+// there is no build step between a checkout and a working command.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../src/cli/main.ts');
+process.exitCode = await main(process.argv);

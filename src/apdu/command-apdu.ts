@@ -1,0 +1,171 @@
+/**
+ * Command APDU as an immutable value (ISO/IEC 7816-3 §12.1, 7816-4 §5.1).
+ *
+ * | case | body                         |
+ * |------|------------------------------|
+ * | 1    | (empty)                      |
+ * | 2S   | Le(1)                        |
+ * | 3S   | Lc(1) data                   |
+ * | 4S   | Lc(1) data Le(1)             |
+ * | 2E   | 00 Le(2)                     |
+ * | 3E   | 00 Lc(2) data                |
+ * | 4E   | 00 Lc(2) data Le(2)          |
+ *
+ * Le = 00 (short) means 256, Le = 0000 (extended) means 65536. `ne` is the expected length as a number;
+ * 0 means no Le field.
+ */
+import { toHex } from './bytes.js';
+
+export type ApduCase = '1' | '2S' | '3S' | '4S' | '2E' | '3E' | '4E';
+
+/** An error in the bytes of an APDU: names what is wrong. */
+export class ApduFormatError extends Error {
+  override name = 'ApduFormatError';
+}
+
+export interface CommandApduFields {
+  cla: number;
+  ins: number;
+  p1: number;
+  p2: number;
+  data?: Uint8Array;
+  /** Expected response length Ne: 0 (absent) .. 65536. */
+  ne?: number;
+  /** Force extended length encoding even when short would do. */
+  extended?: boolean;
+}
+
+export class CommandApdu {
+  readonly cla: number;
+  readonly ins: number;
+  readonly p1: number;
+  readonly p2: number;
+  readonly ne: number;
+  readonly extended: boolean;
+  readonly #data: Uint8Array;
+
+  private constructor(fields: CommandApduFields) {
+    for (const name of ['cla', 'ins', 'p1', 'p2'] as const) {
+      const v = fields[name];
+      if (!Number.isInteger(v) || v < 0 || v > 0xff) throw new RangeError(`CommandApdu: ${name} must be a byte, got ${v}`);
+    }
+    const data = fields.data ?? new Uint8Array(0);
+    const ne = fields.ne ?? 0;
+    if (data.length > 65535) throw new RangeError(`CommandApdu: data is ${data.length} bytes, at most 65535`);
+    if (!Number.isInteger(ne) || ne < 0 || ne > 65536) throw new RangeError(`CommandApdu: ne must be 0..65536, got ${ne}`);
+    this.cla = fields.cla;
+    this.ins = fields.ins;
+    this.p1 = fields.p1;
+    this.p2 = fields.p2;
+    this.#data = data.slice();
+    this.ne = ne;
+    this.extended = Boolean(fields.extended) || data.length > 255 || ne > 256;
+    Object.freeze(this);
+  }
+
+  /** Builds a command APDU from its fields. */
+  static of(fields: CommandApduFields): CommandApdu {
+    return new CommandApdu(fields);
+  }
+
+  /** Parses the bytes of a command APDU (all seven cases). Throws `ApduFormatError` on malformed input. */
+  static parse(bytes: Uint8Array): CommandApdu {
+    if (bytes.length < 4) throw new ApduFormatError(`command APDU: ${bytes.length} byte(s), a header needs 4`);
+    const [cla, ins, p1, p2] = [bytes[0]!, bytes[1]!, bytes[2]!, bytes[3]!];
+    const body = bytes.subarray(4);
+    const header = { cla, ins, p1, p2 };
+    if (body.length === 0) return new CommandApdu(header); // case 1
+    if (body.length === 1) return new CommandApdu({ ...header, ne: body[0] === 0 ? 256 : body[0]! }); // 2S
+    if (body[0] !== 0) {
+      const lc = body[0]!;
+      if (body.length === 1 + lc) return new CommandApdu({ ...header, data: body.subarray(1) }); // 3S
+      if (body.length === 2 + lc) {
+        const le = body[1 + lc]!;
+        return new CommandApdu({ ...header, data: body.subarray(1, 1 + lc), ne: le === 0 ? 256 : le }); // 4S
+      }
+      throw new ApduFormatError(
+        `command APDU: Lc=${lc} (0x${lc.toString(16).padStart(2, '0')}) but the body after Lc has ${body.length - 1} byte(s); expected ${lc} or ${lc + 1}`,
+      );
+    }
+    // body[0] == 0 and body.length >= 2: extended length
+    if (body.length === 3) {
+      const le = (body[1]! << 8) | body[2]!;
+      return new CommandApdu({ ...header, ne: le === 0 ? 65536 : le, extended: true }); // 2E
+    }
+    if (body.length < 3) throw new ApduFormatError(`command APDU: extended length field truncated (${body.length} byte(s) after the header)`);
+    const lc = (body[1]! << 8) | body[2]!;
+    if (lc === 0) throw new ApduFormatError('command APDU: extended Lc is 0000');
+    if (body.length === 3 + lc) return new CommandApdu({ ...header, data: body.subarray(3), extended: true }); // 3E
+    if (body.length === 5 + lc) {
+      const le = (body[3 + lc]! << 8) | body[4 + lc]!;
+      return new CommandApdu({ ...header, data: body.subarray(3, 3 + lc), ne: le === 0 ? 65536 : le, extended: true }); // 4E
+    }
+    throw new ApduFormatError(
+      `command APDU: extended Lc=${lc} but the body after Lc has ${body.length - 3} byte(s); expected ${lc} or ${lc + 2}`,
+    );
+  }
+
+  /** The command data field (a copy). */
+  get data(): Uint8Array {
+    return this.#data.slice();
+  }
+
+  /** Length of the data field (Nc). */
+  get nc(): number {
+    return this.#data.length;
+  }
+
+  /** The ISO 7816-3 case of this command. */
+  get case(): ApduCase {
+    const hasData = this.#data.length > 0;
+    const hasLe = this.ne > 0;
+    const suffix = this.extended ? 'E' : 'S';
+    if (!hasData && !hasLe) return '1';
+    if (!hasData) return `2${suffix}`;
+    if (!hasLe) return `3${suffix}`;
+    return `4${suffix}`;
+  }
+
+  /** Encodes to bytes. */
+  encode(): Uint8Array {
+    const header = [this.cla, this.ins, this.p1, this.p2];
+    const data = this.#data;
+    const parts: number[] = [...header];
+    if (!this.extended) {
+      if (data.length > 0) parts.push(data.length, ...data);
+      if (this.ne > 0) parts.push(this.ne === 256 ? 0 : this.ne);
+      return Uint8Array.from(parts);
+    }
+    const le = this.ne === 65536 ? 0 : this.ne;
+    if (data.length > 0) {
+      parts.push(0, data.length >> 8, data.length & 0xff, ...data);
+      if (this.ne > 0) parts.push(le >> 8, le & 0xff);
+    } else if (this.ne > 0) {
+      parts.push(0, le >> 8, le & 0xff);
+    }
+    return Uint8Array.from(parts);
+  }
+
+  /** Returns a copy with some fields replaced. */
+  with(fields: Partial<CommandApduFields>): CommandApdu {
+    return new CommandApdu({
+      cla: this.cla,
+      ins: this.ins,
+      p1: this.p1,
+      p2: this.p2,
+      data: this.#data,
+      ne: this.ne,
+      extended: this.extended && fields.extended !== false,
+      ...fields,
+    });
+  }
+
+  /** Upper-case hex of the encoding. */
+  toHex(): string {
+    return toHex(this.encode());
+  }
+
+  toString(): string {
+    return this.toHex();
+  }
+}
