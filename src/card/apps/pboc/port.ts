@@ -1,0 +1,24 @@
+/**
+ * What the financial application needs from the card OS, as a narrow port (the application is a pure
+ * function of a command and this port; `pboc-app.ts` adapts the runtime's `CardContext` to it).
+ */
+import type { CardInterface } from '../../runtime/types.js';
+import type { Logger } from '../../../log.js';
+import type { PbocSession, PbocState } from './state.js';
+
+export interface PbocPort {
+  /** Interface the command arrived on. */
+  readonly iface: CardInterface;
+  /** The persistent state (a draft: changes are committed with the response, or discarded on error). */
+  readonly state: PbocState;
+  /** The per-transaction state, cleared on reset. */
+  readonly session: PbocSession;
+  random(n: number): Uint8Array;
+  now(): Date;
+  /** Records (hex, record 1 first) of the record EF with this SFI in the application's DF. */
+  records(sfi: number): string[];
+  /** Replaces the records of the EF with this SFI (UPDATE RECORD script, logs). */
+  setRecords(sfi: number, records: string[]): void;
+  /** Blocks / unblocks every payment application and directory (CARD BLOCK). */
+  readonly log?: Logger;
+}

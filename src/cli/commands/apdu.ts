@@ -1,0 +1,104 @@
+/**
+ * `sscard apdu`: send command APDUs to a simulated card or a card in a PC/SC reader and print each
+ * response with its status word decoded. A status word is data: an error SW still exits 0; only usage
+ * and transport failures exit non-zero.
+ */
+import type { Command } from 'commander';
+import { fromHex, toHex } from '../../apdu/bytes.js';
+import { CommandApdu } from '../../apdu/command-apdu.js';
+import { ResponseApdu } from '../../apdu/response-apdu.js';
+import { describeSw } from '../../apdu/status-word-table.js';
+import { TransportError } from '../../apdu/transport.js';
+import { UserError } from '../errors.js';
+import { addTransportOptions, openTransport, TRANSPORT_HELP, type TransportOptionValues } from '../transport-options.js';
+
+/** One exchange as `--json` prints it. */
+export interface ApduExchange {
+  command: string;
+  response: string;
+  data: string;
+  sw: string;
+  meaning: string;
+}
+
+/** Parses the hex arguments into command APDUs; a bad one is a UserError naming it. */
+export function parseApduArgs(args: string[]): Uint8Array[] {
+  if (args.length === 0) throw new UserError('give at least one APDU in hex, e.g. 00A4040000');
+  return args.map((text, i) => {
+    const what = `APDU ${i + 1} ("${text}")`;
+    let bytes: Uint8Array;
+    try {
+      bytes = fromHex(text, what);
+    } catch (err) {
+      throw new UserError((err as Error).message);
+    }
+    try {
+      CommandApdu.parse(bytes);
+    } catch (err) {
+      throw new UserError(`${what}: ${(err as Error).message}`);
+    }
+    return bytes;
+  });
+}
+
+/** The human-readable meaning of a status word (the status-word table; English). */
+export function swMeaning(sw: number): string {
+  return String(describeSw(sw));
+}
+
+function exchange(command: Uint8Array, response: Uint8Array): ApduExchange {
+  const r = ResponseApdu.parse(response);
+  const sw = toHex(Uint8Array.of(r.sw1, r.sw2));
+  return { command: toHex(command), response: toHex(response), data: toHex(r.data), sw, meaning: swMeaning(r.sw) };
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('apdu')
+    .description('send command APDUs (hex) to a card and print the responses with the status word decoded')
+    .argument('<hex...>', 'command APDUs in hex, one argument each (spaces inside a quoted argument are allowed)')
+    .option('--json', 'machine-readable output: a JSON array of exchanges');
+  addTransportOptions(cmd);
+  cmd.addHelpText(
+    'after',
+    `${TRANSPORT_HELP}
+
+Output: "> command" then "< response-data SW  meaning" per APDU. The exit code is 0 whatever the status
+words are (a status word is the card's answer, not a failure); 1 for a reader/card failure, 2 for usage.
+
+Examples:
+  sscard apdu --card card.json 00A404000E325041592E5359532E4444463031
+  sscard apdu --card card.json --interface contactless 00A404000E325041592E5359532E4444463031
+  sscard apdu --card card.json 00A4040008A000000333010101 "00B2 0114 00"
+  sscard apdu --reader "Virtual PCD 00 01" --json 0084000008
+  sscard apdu --reader 0 --trace apdu.jsonl 00A4000002EF05`,
+  );
+  cmd.action(async (hex: string[], opts: TransportOptionValues & { json?: boolean }) => {
+    const commands = parseApduArgs(hex);
+    const opened = await openTransport(opts);
+    const results: ApduExchange[] = [];
+    try {
+      for (const command of commands) {
+        let response: Uint8Array;
+        try {
+          response = await opened.transport.transmit(command);
+        } catch (err) {
+          if (err instanceof TransportError) {
+            if (!opts.json) process.stdout.write(`> ${toHex(command)}\n`);
+            throw new UserError(`${opened.description}: ${err.message}`, 1);
+          }
+          throw err;
+        }
+        const ex = exchange(command, response);
+        results.push(ex);
+        if (!opts.json) {
+          const data = ex.data ? `${ex.data} ` : '';
+          process.stdout.write(`> ${ex.command}\n< ${data}${ex.sw}  ${ex.meaning}\n`);
+        }
+      }
+    } finally {
+      if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+      await opened.close();
+    }
+  });
+}

@@ -1,0 +1,224 @@
+/**
+ * `sscard card new|show|cert`: personalise a card image, show what it holds, print its certificate chain.
+ * Parse, build objects, call, print: the work is in src/card/personalize.
+ */
+import { existsSync, readFileSync, writeFileSync, openSync, fsyncSync, closeSync, renameSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { fromHex } from '../../apdu/bytes.js';
+import { encodeGbk } from '../../apdu/text/gbk.js';
+import { toPem } from '../../crypto/cert/x509.js';
+import { seededRandom, systemClock, systemRandom } from '../../env.js';
+import { createLogger } from '../../log.js';
+import type { CardImage } from '../../card/runtime/types.js';
+import { parseProfile, ProfileError, type Profile } from '../../card/personalize/profile.js';
+import { HolderError, parseHolder, type Holder } from '../../card/personalize/holder.js';
+import { loadFinancialPersonalizer, personalize } from '../../card/personalize/personalize.js';
+import { sampleHolder } from '../../card/personalize/sample-holder.js';
+import { findNode, inspectCard, type CardSummary } from '../../card/personalize/inspect.js';
+import type { PkiState } from '../../card/apps/pki/pki-app.js';
+import { UserError } from '../errors.js';
+
+/** Directory of the bundled profiles. */
+export const PROFILES_DIR = fileURLToPath(new URL('../../../fixtures/profiles/', import.meta.url));
+
+function readJson(file: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(code === 'ENOENT' ? `${what} ${file}: no such file` : `${what} ${file}: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`${what} ${file}: not valid JSON (${(err as Error).message})`);
+  }
+}
+
+/** Loads a profile by bundled name (`shanghai`) or file path. */
+export function loadProfile(nameOrFile: string): Profile {
+  const isName = /^[a-z0-9][a-z0-9-]*$/.test(nameOrFile) && !existsSync(nameOrFile);
+  const file = isName ? join(PROFILES_DIR, `${nameOrFile}.json`) : resolve(nameOrFile);
+  if (isName && !existsSync(file)) {
+    const known = listProfiles();
+    throw new UserError(`unknown profile "${nameOrFile}" (bundled profiles: ${known.join(', ')}; or give a file path)`);
+  }
+  try {
+    return parseProfile(readJson(file, 'profile'), basename(file));
+  } catch (err) {
+    if (err instanceof ProfileError) throw new UserError(err.message);
+    throw err;
+  }
+}
+
+/** Names of the bundled profiles. */
+export function listProfiles(): string[] {
+  try {
+    return (readFileSync(join(PROFILES_DIR, 'index.txt'), 'utf8').split('\n').filter(Boolean));
+  } catch {
+    return ['shanghai', 'sichuan', 'gen2-3des'];
+  }
+}
+
+function loadHolder(file: string): Holder {
+  try {
+    return parseHolder(readJson(file, 'holder'), encodeGbk, basename(file));
+  } catch (err) {
+    if (err instanceof HolderError) throw new UserError(err.message);
+    throw err;
+  }
+}
+
+/** Writes a file durably: temp file, fsync, rename. */
+function writeDurably(file: string, text: string): void {
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, text);
+    const fd = openSync(tmp, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (err) {
+    if (existsSync(tmp)) unlinkSync(tmp);
+    throw new UserError(`cannot write ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** Reads a card image for display (no state change, so no store is needed). */
+export function readCardImage(file: string): CardImage {
+  const json = readJson(file, 'card image') as Partial<CardImage> | null;
+  if (!json || typeof json !== 'object' || json.format !== 'sscard-card-image') {
+    throw new UserError(`${file} is not an sscard card image (no "format": "sscard-card-image")`);
+  }
+  if (json.version !== 1) throw new UserError(`${file}: card image version ${JSON.stringify(json.version)} is not supported (this sscard reads version 1)`);
+  if (!json.mf || typeof json.mf !== 'object' || !json.apps) throw new UserError(`${file}: card image is corrupt (no file system)`);
+  return json as CardImage;
+}
+
+/** The certificate chain of a card, PEM, card certificate first. */
+export function certificateChain(image: CardImage): string[] {
+  const pki = image.apps.pki as PkiState | undefined;
+  const ef = findNode(image, 'DF0A/DF0B/0018');
+  if (!pki || !ef || ef.kind !== 'ef' || !ef.data) {
+    throw new UserError(`this card has no PKI application (profile ${image.profile}; second-generation cards have no certificate)`);
+  }
+  return [toPem(fromHex(ef.data)), ...pki.caChain];
+}
+
+const fen = (n: number) => `${(n / 100).toFixed(2)} 元`;
+
+function printSummary(s: CardSummary): string {
+  const lines: string[] = [];
+  lines.push(`profile     ${s.profile}   protocol ${s.protocol}   card ${s.lifeCycle}`);
+  lines.push(`ATR         ${s.atr.contact}${s.atr.contactless ? `\nATR (RF)    ${s.atr.contactless}` : ''}`);
+  let file = '';
+  for (const i of s.items) {
+    if (i.file !== file) {
+      file = i.file;
+      lines.push('', `${file}`);
+    }
+    lines.push(`  ${i.tag}  ${`${i.zh} (${i.en})`.padEnd(40)} ${i.value}`);
+  }
+  lines.push('', 'applications');
+  for (const a of s.applications) lines.push(`  ${a.path.padEnd(16)} ${(a.aid ?? '').padEnd(32)} ${a.lifeCycle.padEnd(7)} ${a.interfaces.padEnd(19)} ${a.label ?? ''}`);
+  lines.push('', 'PINs');
+  for (const p of s.pins) lines.push(`  ${p.path.padEnd(16)} ${p.id.padEnd(10)} P2=${p.reference}  ${p.triesLeft}/${p.maxTries} tries left${p.blocked ? '  BLOCKED' : ''}`);
+  const blockedKeys = s.keys.filter((k) => k.triesLeft === 0);
+  lines.push('', `keys        ${s.keys.length} (values not shown)${blockedKeys.length ? `; blocked: ${blockedKeys.map((k) => k.id).join(', ')}` : ''}`);
+  if (s.medical) {
+    const m = s.medical;
+    lines.push('', 'medical account (DF04)');
+    lines.push(`  balance ${fen(m.balance)}   self-pay ${fen(m.selfPayAccumulated)}   fund ${fen(m.fundAccumulated)} (${m.year})   next sequence ${m.sequence}`);
+    for (const t of m.transactions) lines.push(`  #${t.sequence} ${t.time} terminal ${t.terminalId}  account ${fen(t.account)} self-pay ${fen(t.selfPay)} fund ${fen(t.fund)}`);
+  }
+  if (s.pki) lines.push('', `PKI         SM2 public key ${s.pki.publicKey.slice(0, 18)}…  certificate ${s.pki.certificateBytes} bytes  signatures made ${s.pki.signatures}`);
+  if (s.otherApps.length) lines.push('', `other application states: ${s.otherApps.join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function register(program: Command): void {
+  const card = program
+    .command('card')
+    .description('personalise a card image, show its contents, print its certificates')
+    .addHelpText('after', `
+Examples:
+  sscard card new --profile shanghai --out card.json
+  sscard card new --profile sichuan --holder fixtures/holders/sichuan-chen.json --out chen.json --seed 7
+  sscard card show card.json
+  sscard card cert card.json > chain.pem`);
+
+  card
+    .command('new')
+    .description('personalise a new card image from a profile (keys derived from its TEST master keys)')
+    .requiredOption('--profile <name|file>', `bundled profile name (${listProfiles().join(', ')}) or a profile JSON file`)
+    .requiredOption('--out <file>', 'card image to write')
+    .option('--holder <file>', 'cardholder JSON (default: an invented holder)')
+    .option('--seed <n>', 'deterministic randomness (card serial, PKI key pair) — for tests and demos, NOT secure')
+    .option('--force', 'overwrite --out if it exists')
+    .addHelpText('after', `
+The profile gives region, issuer, algorithm (SM4/3DES), default PIN, interfaces and the master keys;
+the holder file gives the cardholder data (see fixtures/holders/*.json and docs/profiles.md).
+
+Examples:
+  sscard card new --profile shanghai --out card.json
+  sscard card new --profile fixtures/profiles/gen2-3des.json --holder fixtures/holders/gen2-liu.json --out old.json --force`)
+    .action(async (opts: { profile: string; out: string; holder?: string; seed?: string; force?: boolean }) => {
+      const out = resolve(opts.out);
+      if (existsSync(out) && !opts.force) throw new UserError(`${opts.out} exists; use --force to overwrite it`);
+      let random = systemRandom;
+      if (opts.seed !== undefined) {
+        if (!/^\d+$/.test(opts.seed) || Number(opts.seed) > 0xffffffff) throw new UserError(`--seed must be an integer 0..4294967295, got "${opts.seed}"`);
+        random = seededRandom(Number(opts.seed));
+      }
+      const profile = loadProfile(opts.profile);
+      const holder = opts.holder ? loadHolder(opts.holder) : sampleHolder(profile, random);
+      const log = createLogger({ level: process.env.SSCARD_LOG ?? 'warn' });
+      let image: CardImage;
+      try {
+        image = personalize(profile, holder, { random, clock: systemClock, log, financial: await loadFinancialPersonalizer() });
+      } catch (err) {
+        if (err instanceof RangeError) throw new UserError(`cannot personalise: ${err.message}`);
+        throw err;
+      }
+      writeDurably(out, `${JSON.stringify(image, null, 2)}\n`);
+      const s = inspectCard(image);
+      const v = (k: string) => s.items.find((i) => i.key === k)?.value ?? '';
+      process.stdout.write(`${opts.out}: ${profile.name} card ${v('cardNumber')} for ${v('name')} (${v('idNumber')}), identifier ${v('cardIdentifier')}\n`);
+    });
+
+  card
+    .command('show')
+    .description('show the cardholder data, applications, PIN counters and medical account of a card image')
+    .argument('<card>', 'card image (JSON)')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', `
+Examples:
+  sscard card show card.json
+  sscard card show card.json --json | jq .items`)
+    .action((file: string, opts: { json?: boolean }) => {
+      const summary = inspectCard(readCardImage(file));
+      process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : printSummary(summary));
+    });
+
+  card
+    .command('cert')
+    .description('print the certificate chain of the PKI application as PEM, card certificate first')
+    .argument('<card>', 'card image (JSON)')
+    .addHelpText('after', `
+The chain is: card certificate, issuing CA, root CA (TEST CAs of the profile). Verify it with OpenSSL:
+  sscard card cert card.json > chain.pem
+  csplit -s -z -f cert- chain.pem '/-----BEGIN CERTIFICATE-----/' '{*}'
+  openssl verify -vfyopt distid:1234567812345678 -CAfile cert-02 -untrusted cert-01 cert-00`)
+    .action((file: string) => {
+      process.stdout.write(certificateChain(readCardImage(file)).map((p) => (p.endsWith('\n') ? p : `${p}\n`)).join(''));
+    });
+}
+
+export type { CardSummary };
+export { fen as formatFen };

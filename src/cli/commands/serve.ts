@@ -1,0 +1,155 @@
+/**
+ * `sscard serve`: put simulated cards into vsmartcard's virtual readers (vpcd, a pcscd driver) so that
+ * any PC/SC program sees them. One process can serve several cards on consecutive vpcd slots; a local
+ * control interface inserts and removes them (docs/control.md). Stops cleanly on SIGINT/SIGTERM.
+ */
+import { Option, type Command } from 'commander';
+import { layered } from '../../apdu/transport.js';
+import { traceLayer } from '../../apdu/layers/trace.js';
+import type { CardInterface } from '../../card/runtime/types.js';
+import { createLogger, type Logger } from '../../log.js';
+import { createControlServer, parseControlAddress, type ControlServer } from '../../server/control.js';
+import { CardSlot, VpcdClient, VPCD_BASE_PORT, vpcdReaderName } from '../../server/vpcd.js';
+import { SimulatedTransport } from '../../terminal/transports/simulated.js';
+import { UserError } from '../errors.js';
+import { openCardForCli, traceLogger } from '../transport-options.js';
+
+interface ServeOptions {
+  card: string[];
+  host: string;
+  port: string;
+  interface: CardInterface;
+  trace?: string;
+  control?: string;
+  logLevel: string;
+}
+
+/** One served card and how to stop it. */
+interface Served {
+  file: string;
+  client: VpcdClient;
+  close(): Promise<void>;
+}
+
+function parsePort(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 65535) throw new UserError(`--port: expected 1..65535, got "${text}"`);
+  return Number(text);
+}
+
+/** Waits for SIGINT or SIGTERM once; returns the signal name. */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (sig: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(sig);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+/** Starts serving; returns the running pieces (exported for tests driving it in-process). */
+export async function startServing(
+  opts: Omit<ServeOptions, 'logLevel'>,
+  log: Logger,
+): Promise<{ served: Served[]; control: ControlServer | undefined; stop(): Promise<void> }> {
+  const basePort = parsePort(opts.port);
+  if (opts.card.length === 0) throw new UserError('--card <file> is required (repeat it to serve several cards)');
+  if (basePort + opts.card.length - 1 > 65535) throw new UserError('--port: not enough ports for all cards');
+  const trace = traceLogger(opts.trace);
+  const served: Served[] = [];
+  let control: ControlServer | undefined;
+  const stop = async () => {
+    await control?.close();
+    for (const s of served) await s.close();
+  };
+  try {
+    for (const [i, file] of opts.card.entries()) {
+      const port = basePort + i;
+      const slotNumber = port >= VPCD_BASE_PORT ? port - VPCD_BASE_PORT : i;
+      const { card, close } = await openCardForCli(file, log.child({ card: file }));
+      const transport = layered(
+        new SimulatedTransport(card, { interface: opts.interface, powerOn: false }),
+        traceLayer(trace.child({ slot: slotNumber, card: file })),
+      );
+      const slot = new CardSlot(card, opts.interface, transport);
+      const client = new VpcdClient(slot, { host: opts.host, port, slot: slotNumber, log: log.child({ slot: slotNumber }) });
+      served.push({
+        file,
+        client,
+        close: async () => {
+          await client.stop();
+          if (card.powered) card.powerOff();
+          await close();
+        },
+      });
+      client.start();
+      log.info(
+        { card: file, reader: vpcdReaderName(slotNumber), host: opts.host, port, interface: opts.interface },
+        `serving ${file} as reader "${vpcdReaderName(slotNumber)}" (vpcd ${opts.host}:${port}, ${opts.interface})`,
+      );
+    }
+    if (opts.control) {
+      let address;
+      try {
+        address = parseControlAddress(opts.control);
+      } catch (err) {
+        throw new UserError(`--control: ${(err as Error).message}`);
+      }
+      control = await createControlServer(
+        served.map((s) => ({
+          slotNumber: s.client.slotNumber,
+          state: () => ({ ...s.client.state(), card: s.file }),
+          insert: () => s.client.slot.insert(),
+          remove: () => s.client.slot.remove(),
+        })),
+        address,
+        { log },
+      ).catch((err: Error) => {
+        throw new UserError(`--control ${opts.control}: ${err.message}`, 1);
+      });
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { served, control, stop };
+}
+
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('serve simulated cards to pcscd through vsmartcard vpcd (readers "Virtual PCD 00 0n")')
+    .requiredOption('--card <file>', 'card image to serve; repeat for several cards on consecutive ports', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--host <host>', 'host where vpcd (pcscd) listens', '127.0.0.1')
+    .option('--port <port>', `vpcd port of the first card (${VPCD_BASE_PORT} = slot 0, ${VPCD_BASE_PORT + 1} = slot 1)`, String(VPCD_BASE_PORT))
+    .addOption(new Option('--interface <iface>', 'interface pcscd sees').choices(['contact', 'contactless']).default('contact'))
+    .option('--trace <file.jsonl>', 'write every APDU exchange as JSON lines to this file')
+    .option('--control <port|socket>', 'control interface: TCP port on 127.0.0.1 or a Unix socket path (docs/control.md)')
+    .addOption(new Option('--log-level <level>', 'log level on stderr').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
+    .addHelpText(
+      'after',
+      `
+Needs pcscd with vsmartcard's vpcd driver (Debian: apt-get install pcscd vsmartcard-vpcd). The card's
+state is saved to its file after every command; it survives pcscd restarts (sscard reconnects) and
+restarts of sscard. Stop with Ctrl-C (SIGINT) or SIGTERM.
+
+Examples:
+  sscard card new --profile shanghai --out card.json
+  sscard serve --card card.json                              # reader "Virtual PCD 00 00"
+  sscard serve --card card.json --port 35964 --interface contactless --trace trace.jsonl
+  sscard serve --card a.json --card b.json --control 7000    # slots 0 and 1, control on 127.0.0.1:7000
+  curl -X POST http://127.0.0.1:7000/cards/1/remove           # take card b out
+  scriptor -r "Virtual PCD 00 00"                             # then type APDUs`,
+    )
+    .action(async (opts: ServeOptions) => {
+      const log = createLogger({ level: opts.logLevel });
+      const running = await startServing(opts, log);
+      if (running.control) log.info({ control: running.control.url }, `control interface on ${running.control.url}`);
+      const signal = await untilSignal();
+      log.info({ signal }, 'stopping');
+      await running.stop();
+      log.info('stopped');
+    });
+}

@@ -1,0 +1,184 @@
+/**
+ * SM2 curves (GM/T 0003.5 recommended curve; GM/T 0003.2 Annex A test curve accepted through
+ * {@link createSm2Curve}) on `@noble/curves` v2 `weierstrass()` (DOMAIN.md §6, §6.1).
+ *
+ * The recommended curve keeps a precomputed wNAF table for the base point (signing, key generation) and
+ * a small LRU of per-public-key tables (verification, encryption), keyed by the public key's hex.
+ */
+import { weierstrass, type WeierstrassPoint, type WeierstrassPointCons } from '@noble/curves/abstract/weierstrass.js';
+import { toHex } from '../../apdu/bytes.js';
+
+/** Parameters of a prime-field curve y² = x³ + ax + b with base point G of prime order n (cofactor 1). */
+export interface Sm2CurveParams {
+  p: bigint;
+  a: bigint;
+  b: bigint;
+  n: bigint;
+  Gx: bigint;
+  Gy: bigint;
+}
+
+/** The SM2 recommended 256-bit curve (GM/T 0003.5; DOMAIN.md §6). */
+export const SM2_CURVE_PARAMS: Readonly<Sm2CurveParams> = Object.freeze({
+  p: 0xfffffffeffffffffffffffffffffffffffffffff00000000ffffffffffffffffn,
+  a: 0xfffffffeffffffffffffffffffffffffffffffff00000000fffffffffffffffcn,
+  b: 0x28e9fa9e9d9f5e344d5a9e4bcf6509a7f39789f515ab8f92ddbcbd414d940e93n,
+  n: 0xfffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123n,
+  Gx: 0x32c4ae2c1f1981195f9904466a39c9948fe30bbff2660be1715a4589334c74c7n,
+  Gy: 0xbc3736a2f4f6779c59bdcee36b692153d0a9877cc62a474002df32e52139f0a0n,
+});
+
+/** OID of the SM2 recommended curve (GM/T 0006). */
+export const SM2_CURVE_OID = '1.2.156.10197.1.301';
+
+/** A point of an {@link Sm2Curve}. */
+export type Sm2Point = WeierstrassPoint<bigint>;
+
+/** An SM2 curve ready for use: parameters, point type and helpers. */
+export interface Sm2Curve {
+  readonly params: Readonly<Sm2CurveParams>;
+  readonly Point: WeierstrassPointCons<bigint>;
+  /** Byte length of a field element / scalar (32 for the recommended curve). */
+  readonly size: number;
+  /**
+   * Decodes and validates an uncompressed public key `04 ‖ x ‖ y`: on the curve, not the point at
+   * infinity (cofactor 1, so on-curve implies order n). Cached with its precomputation table.
+   * @throws RangeError naming `what`
+   */
+  publicPoint(publicKey: Uint8Array, what?: string): Sm2Point;
+  /** k·G in constant time with the base table (built on first use); k in [1, n−1]. */
+  baseMultiply(k: bigint): Sm2Point;
+  /** u·G + v·P for public scalars (verification); uses the cached per-key table of P. */
+  mulAddPublic(u: bigint, v: bigint, P: Sm2Point, key: string): Sm2Point;
+}
+
+const PUBLIC_CACHE_SIZE = 64;
+/** A public key gets its own wNAF table on its second use (first use: Strauss–Shamir). */
+const PUBLIC_TABLE_AFTER_USES = 2;
+const PUBLIC_TABLE_WINDOW = 6;
+const BASE_TABLE_WINDOW = 8;
+
+interface CachedPublic {
+  point: Sm2Point;
+  uses: number;
+  table: boolean;
+}
+
+/**
+ * Builds an SM2 curve engine from explicit parameters (e.g. the GM/T 0003.2 Annex A test curve).
+ * @throws RangeError when the parameters are not a valid curve (checked by noble)
+ */
+export function createSm2Curve(params: Sm2CurveParams): Sm2Curve {
+  let Point: WeierstrassPointCons<bigint>;
+  try {
+    Point = weierstrass({ p: params.p, n: params.n, h: 1n, a: params.a, b: params.b, Gx: params.Gx, Gy: params.Gy });
+  } catch (e) {
+    throw new RangeError(`createSm2Curve: invalid curve parameters (${(e as Error).message})`);
+  }
+  const size = Math.ceil(params.p.toString(16).length / 2);
+  let baseReady = false;
+  const cache = new Map<string, CachedPublic>();
+
+  function ensureBase(): void {
+    if (!baseReady) {
+      Point.BASE.precompute(BASE_TABLE_WINDOW, true);
+      baseReady = true;
+    }
+  }
+
+  function publicPoint(publicKey: Uint8Array, what = 'publicKey'): Sm2Point {
+    if (!(publicKey instanceof Uint8Array)) throw new TypeError(`${what}: must be a Uint8Array`);
+    if (publicKey.length !== 1 + 2 * size || publicKey[0] !== 0x04) {
+      throw new RangeError(`${what}: expected an uncompressed point 04‖x‖y of ${1 + 2 * size} bytes, got ${publicKey.length} bytes starting ${publicKey.length ? publicKey[0]!.toString(16).padStart(2, '0') : '(empty)'}`);
+    }
+    const key = hexKey(publicKey);
+    const hit = cache.get(key);
+    if (hit) {
+      cache.delete(key);
+      cache.set(key, hit);
+      return hit.point;
+    }
+    let point: Sm2Point;
+    try {
+      point = Point.fromBytes(publicKey);
+      point.assertValidity();
+    } catch (e) {
+      throw new RangeError(`${what}: not a point on the curve (${(e as Error).message})`);
+    }
+    cache.set(key, { point, uses: 0, table: false });
+    if (cache.size > PUBLIC_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    return point;
+  }
+
+  function mulAddPublic(u: bigint, v: bigint, P: Sm2Point, key: string): Sm2Point {
+    ensureBase();
+    const entry = cache.get(key);
+    if (entry && entry.point === P) {
+      entry.uses++;
+      if (!entry.table && entry.uses >= PUBLIC_TABLE_AFTER_USES) {
+        P.precompute(PUBLIC_TABLE_WINDOW, true);
+        entry.table = true;
+      }
+      if (entry.table) return Point.BASE.multiplyUnsafe(u).add(P.multiplyUnsafe(v));
+    }
+    return Point.BASE.mulAddUnsafe(u, P, v);
+  }
+
+  const curve: Sm2Curve = {
+    params: Object.freeze({ ...params }),
+    Point,
+    size,
+    publicPoint,
+    mulAddPublic,
+    baseMultiply(k: bigint): Sm2Point {
+      ensureBase();
+      return Point.BASE.multiply(k);
+    },
+  };
+  return curve;
+}
+
+/** Cache key of a public key. */
+export function hexKey(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
+}
+
+/** The recommended curve (GM/T 0003.5), shared by every SM2 operation unless a test passes another. */
+export const SM2_CURVE: Sm2Curve = createSm2Curve(SM2_CURVE_PARAMS);
+
+/** Big-endian fixed-length encoding of a non-negative integer. */
+export function bigintToBytes(value: bigint, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let v = value;
+  for (let i = length - 1; i >= 0; i--) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  if (v !== 0n) throw new RangeError(`bigintToBytes: value does not fit in ${length} bytes`);
+  return out;
+}
+
+/** Big-endian bytes to a non-negative integer. */
+export function bytesToBigint(bytes: Uint8Array): bigint {
+  if (bytes.length === 0) return 0n;
+  return BigInt('0x' + toHex(bytes));
+}
+
+/** a mod m, non-negative. */
+export function mod(a: bigint, m: bigint): bigint {
+  const r = a % m;
+  return r < 0n ? r + m : r;
+}
+
+/** Modular inverse (extended Euclid); m prime, a ≠ 0 mod m. */
+export function invert(a: bigint, m: bigint): bigint {
+  let [oldR, r] = [mod(a, m), m];
+  let [oldS, s] = [1n, 0n];
+  if (oldR === 0n) throw new RangeError('invert: zero has no inverse');
+  while (r !== 0n) {
+    const q = oldR / r;
+    [oldR, r] = [r, oldR - q * r];
+    [oldS, s] = [s, oldS - q * s];
+  }
+  return mod(oldS, m);
+}

@@ -1,0 +1,409 @@
+/**
+ * The card inside pcscd: a client of vsmartcard's `vpcd` reader driver.
+ *
+ * vpcd (Debian package `vsmartcard-vpcd`) is a pcscd driver that listens on TCP port 35963 + slot
+ * ("Virtual PCD 00 00", "Virtual PCD 00 01", …) for a virtual card to connect. The protocol (vsmartcard
+ * `virtualsmartcard/src/vpcd/vpcd.c`, `vpcd.h`):
+ *
+ * - every message, in both directions, is a 2-byte big-endian length followed by that many bytes;
+ * - vpcd → card, length 1: a control code — 0 power off, 1 power on, 2 reset, 4 get ATR. Only get ATR
+ *   is answered (with the ATR); vpcd does not read an answer to the others;
+ * - vpcd → card, any other length: a command APDU, answered with the response APDU (data ‖ SW1 SW2);
+ * - an answer of length 0 makes vpcd close the connection and report "no card" (`vicc_transmit` treats
+ *   0 bytes read as a failure and ejects) — this is how a removed card is signalled. vpcd reads those
+ *   0 bytes with `recv(…, 0, MSG_WAITALL)`, which on Linux waits for more data or EOF, so the empty
+ *   answer is followed by closing the connection (measured with pcscd 2.x and vsmartcard-vpcd 3.3).
+ *
+ * vpcd polls presence with get ATR (`vicc_present`), so get ATR must never disturb the card's session.
+ * A zero-length frame or an unknown control code is a protocol error on vpcd's side: it is logged and
+ * ignored, without an answer, as vsmartcard's own vicc does (`VirtualSmartcard.py`, `run`).
+ */
+import { connect, type Socket } from 'node:net';
+import type { CardInterface, SimulatedCard } from '../card/runtime/types.js';
+import { toHex } from '../apdu/bytes.js';
+import type { Transport } from '../apdu/transport.js';
+import type { Logger } from '../log.js';
+
+/** vpcd's port for slot 0; slot n listens on `VPCD_BASE_PORT + n` (vpcd.h `VPCDPORT`). */
+export const VPCD_BASE_PORT = 35963;
+
+/** Control codes of a 1-byte vpcd message (vpcd.h `VPCD_CTRL_*`). */
+export const VpcdControl = {
+  powerOff: 0,
+  powerOn: 1,
+  reset: 2,
+  getAtr: 4,
+} as const;
+
+/** Largest payload a 2-byte length can announce. */
+export const VPCD_MAX_PAYLOAD = 0xffff;
+
+/** The PC/SC reader name pcscd gives to vpcd slot `slot` (reader.conf FRIENDLYNAME "Virtual PCD"). */
+export function vpcdReaderName(slot: number): string {
+  const hex = (n: number) => n.toString(16).toUpperCase().padStart(2, '0');
+  return `Virtual PCD 00 ${hex(slot)}`;
+}
+
+/** Encodes one vpcd message: 2-byte big-endian length ‖ payload. Throws `RangeError` above 65535 bytes. */
+export function encodeFrame(payload: Uint8Array): Uint8Array {
+  if (!(payload instanceof Uint8Array)) throw new TypeError('encodeFrame: payload must be a Uint8Array');
+  if (payload.length > VPCD_MAX_PAYLOAD) {
+    throw new RangeError(`encodeFrame: payload is ${payload.length} bytes, at most ${VPCD_MAX_PAYLOAD}`);
+  }
+  const out = new Uint8Array(payload.length + 2);
+  out[0] = payload.length >> 8;
+  out[1] = payload.length & 0xff;
+  out.set(payload, 2);
+  return out;
+}
+
+/**
+ * Incremental decoder of the vpcd byte stream. A TCP read is not a message: `push` accumulates bytes and
+ * returns every frame completed so far (payloads only, in order); an incomplete tail waits for the next
+ * push. It never throws and never returns a frame before all its announced bytes arrived. A zero-length
+ * frame is returned as an empty payload (the caller decides it is malformed).
+ */
+export class FrameDecoder {
+  #buffer = new Uint8Array(0);
+
+  /** Bytes received but not yet part of a complete frame. */
+  get pending(): number {
+    return this.#buffer.length;
+  }
+
+  /** Feeds received bytes; returns the frames they complete. */
+  push(chunk: Uint8Array): Uint8Array[] {
+    if (chunk.length === 0) return [];
+    const buf = new Uint8Array(this.#buffer.length + chunk.length);
+    buf.set(this.#buffer, 0);
+    buf.set(chunk, this.#buffer.length);
+    const frames: Uint8Array[] = [];
+    let offset = 0;
+    while (buf.length - offset >= 2) {
+      const length = (buf[offset]! << 8) | buf[offset + 1]!;
+      if (buf.length - offset - 2 < length) break;
+      frames.push(buf.slice(offset + 2, offset + 2 + length));
+      offset += 2 + length;
+    }
+    this.#buffer = buf.slice(offset);
+    return frames;
+  }
+
+  /** Drops any partial frame (after a reconnect the stream starts afresh). */
+  reset(): void {
+    this.#buffer = new Uint8Array(0);
+  }
+}
+
+/** A decoded vpcd message. */
+export type VpcdMessage =
+  | { kind: 'control'; code: number }
+  | { kind: 'apdu'; apdu: Uint8Array }
+  | { kind: 'malformed'; reason: string };
+
+/** Classifies a frame payload: 1 byte is a control code, 0 bytes is malformed, anything else an APDU. */
+export function classifyFrame(payload: Uint8Array): VpcdMessage {
+  if (payload.length === 0) return { kind: 'malformed', reason: 'zero-length frame' };
+  if (payload.length === 1) return { kind: 'control', code: payload[0]! };
+  return { kind: 'apdu', apdu: payload };
+}
+
+/** Serialisable state of a slot (control interface, logs). */
+export interface SlotState {
+  slot: number;
+  reader: string;
+  host: string;
+  port: number;
+  interface: CardInterface;
+  inserted: boolean;
+  powered: boolean;
+  connected: boolean;
+  atr: string | null;
+}
+
+/**
+ * A card sitting in a virtual reader: the card, the interface it is used through, whether it is
+ * inserted, and the (traced) transport its APDUs go through. Insert/remove are what the control
+ * interface changes; power/reset/get ATR are what vpcd asks for.
+ */
+export class CardSlot {
+  #inserted = true;
+  #atr: Uint8Array | undefined;
+
+  /**
+   * @param card the simulated card (its own store persists every state change)
+   * @param iface the interface pcscd sees (contact: the card's ATR; contactless: the PC/SC pseudo-ATR)
+   * @param transport the card's APDU path (usually a simulated transport wrapped in the trace layer)
+   */
+  constructor(
+    readonly card: SimulatedCard,
+    readonly iface: CardInterface,
+    readonly transport: Transport,
+  ) {}
+
+  get inserted(): boolean {
+    return this.#inserted;
+  }
+
+  /** Puts the card back into the reader (unpowered: pcscd will power it up). */
+  insert(): void {
+    this.#inserted = true;
+  }
+
+  /** Takes the card out: power is cut, the next get ATR answers empty (pcscd: card removed). */
+  remove(): void {
+    if (this.card.powered) this.card.powerOff();
+    this.#inserted = false;
+  }
+
+  /**
+   * The ATR for vpcd's get ATR. Empty when the card is removed. When the card is powered the cached ATR
+   * of its last reset is returned without touching the session (vpcd polls presence with get ATR);
+   * otherwise the card is powered up to learn it.
+   */
+  atr(): Uint8Array {
+    if (!this.#inserted) return new Uint8Array(0);
+    if (!this.card.powered || this.#atr === undefined) this.#atr = this.card.powerOn(this.iface);
+    return this.#atr;
+  }
+
+  powerOn(): void {
+    if (!this.#inserted) return;
+    this.#atr = this.card.powerOn(this.iface);
+  }
+
+  powerOff(): void {
+    if (this.card.powered) this.card.powerOff();
+  }
+
+  reset(): void {
+    if (!this.#inserted) return;
+    this.#atr = this.card.powered ? this.card.warmReset() : this.card.powerOn(this.iface);
+  }
+
+  /** The cached ATR as hex (for state reports), null when none is known or the card is removed. */
+  atrHex(): string | null {
+    return this.#inserted && this.#atr ? toHex(this.#atr) : null;
+  }
+}
+
+/** Options of a {@link VpcdClient}. */
+export interface VpcdClientOptions {
+  host?: string;
+  port?: number;
+  /** vpcd slot number, for names and state (default: port − 35963). */
+  slot?: number;
+  log: Logger;
+  /** First reconnection delay in ms (default 100). */
+  minBackoffMs?: number;
+  /** Longest reconnection delay in ms (default 2000). */
+  maxBackoffMs?: number;
+}
+
+/** Status word answered when the card path fails unexpectedly (6F00: no precise diagnosis). */
+const SW_NO_DIAGNOSIS = Uint8Array.of(0x6f, 0x00);
+
+/**
+ * Connects a {@link CardSlot} to vpcd and answers its messages. Reconnects with exponential back-off
+ * whenever the connection fails or closes (vpcd or pcscd restarted, card removed); the card object and
+ * so its state live across reconnections. Frames are handled strictly in order.
+ */
+export class VpcdClient {
+  readonly host: string;
+  readonly port: number;
+  readonly slotNumber: number;
+  readonly #log: Logger;
+  readonly #minBackoff: number;
+  readonly #maxBackoff: number;
+  #backoff: number;
+  #socket: Socket | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = true;
+  #connected = false;
+  #queue: Promise<void> = Promise.resolve();
+  #connections = 0;
+  readonly #listeners = new Set<(event: VpcdEvent) => void>();
+
+  constructor(
+    readonly slot: CardSlot,
+    options: VpcdClientOptions,
+  ) {
+    this.host = options.host ?? '127.0.0.1';
+    this.port = options.port ?? VPCD_BASE_PORT;
+    if (!Number.isInteger(this.port) || this.port < 1 || this.port > 65535) {
+      throw new RangeError(`VpcdClient: port must be 1..65535, got ${options.port}`);
+    }
+    this.slotNumber = options.slot ?? Math.max(0, this.port - VPCD_BASE_PORT);
+    this.#log = options.log.child({ vpcd: `${this.host}:${this.port}` });
+    this.#minBackoff = options.minBackoffMs ?? 100;
+    this.#maxBackoff = options.maxBackoffMs ?? 2000;
+    this.#backoff = this.#minBackoff;
+  }
+
+  /** Whether a TCP connection to vpcd is open. */
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /** Number of connections established so far. */
+  get connections(): number {
+    return this.#connections;
+  }
+
+  /** Subscribes to connection events (tests, the serve command's messages). Returns an unsubscribe. */
+  on(listener: (event: VpcdEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Starts connecting (idempotent). */
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    this.#connect();
+  }
+
+  /** Closes the connection, stops reconnecting and waits for the frame in progress. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const socket = this.#socket;
+    this.#socket = undefined;
+    if (socket) {
+      await new Promise<void>((resolve) => {
+        if (socket.destroyed) return resolve();
+        socket.once('close', () => resolve());
+        socket.destroy();
+      });
+    }
+    await this.#queue;
+  }
+
+  /** The slot's state as the control interface reports it. */
+  state(): SlotState {
+    return {
+      slot: this.slotNumber,
+      reader: vpcdReaderName(this.slotNumber),
+      host: this.host,
+      port: this.port,
+      interface: this.slot.iface,
+      inserted: this.slot.inserted,
+      powered: this.slot.card.powered,
+      connected: this.#connected,
+      atr: this.slot.atrHex(),
+    };
+  }
+
+  #emit(event: VpcdEvent): void {
+    for (const l of this.#listeners) l(event);
+  }
+
+  #connect(): void {
+    if (this.#stopped) return;
+    const socket = connect({ host: this.host, port: this.port });
+    socket.setNoDelay(true);
+    this.#socket = socket;
+    const decoder = new FrameDecoder();
+    let receivedFrame = false;
+    socket.on('connect', () => {
+      this.#connected = true;
+      this.#connections++;
+      this.#log.info('connected to vpcd');
+      this.#emit({ type: 'connected' });
+    });
+    socket.on('data', (chunk: Buffer) => {
+      for (const frame of decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length))) {
+        receivedFrame = true;
+        this.#queue = this.#queue.then(() => this.#handle(socket, frame));
+      }
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      this.#log.debug({ code: err.code }, `vpcd connection: ${err.message}`);
+    });
+    socket.on('close', () => {
+      const wasConnected = this.#connected;
+      this.#connected = false;
+      if (this.#socket === socket) this.#socket = undefined;
+      if (wasConnected) {
+        this.#log.info('vpcd closed the connection');
+        this.#emit({ type: 'disconnected' });
+      }
+      if (this.#stopped) return;
+      // A connection that carried traffic was healthy (vpcd closes after an empty ATR, or restarted):
+      // come back quickly. Otherwise back off up to the maximum.
+      if (receivedFrame) this.#backoff = this.#minBackoff;
+      const delay = this.#backoff;
+      this.#backoff = Math.min(this.#backoff * 2, this.#maxBackoff);
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#connect();
+      }, delay);
+    });
+  }
+
+  async #handle(socket: Socket, frame: Uint8Array): Promise<void> {
+    if (socket.destroyed) return;
+    const message = classifyFrame(frame);
+    const answer = await this.#answer(message);
+    if (answer === 'drop') {
+      socket.destroy();
+      return;
+    }
+    if (!answer || socket.destroyed) return;
+    socket.write(encodeFrame(answer));
+    if (answer.length === 0) {
+      // An empty answer means "no card". vpcd then reads 0 bytes with MSG_WAITALL, which on Linux
+      // blocks until more data or EOF arrives (and pcscd's reader thread with it): end the connection so
+      // that vpcd sees EOF, ejects, and reports the card absent. We reconnect for the next presence poll.
+      socket.end();
+    }
+  }
+
+  /** What to send back for a message: bytes, nothing, or 'drop' (close the connection). */
+  async #answer(message: VpcdMessage): Promise<Uint8Array | undefined | 'drop'> {
+    const slot = this.slot;
+    try {
+      switch (message.kind) {
+        case 'malformed':
+          this.#log.warn(`ignoring malformed vpcd frame: ${message.reason}`);
+          return undefined;
+        case 'control': {
+          const handler = CONTROL_HANDLERS[message.code];
+          if (!handler) {
+            this.#log.warn({ code: message.code }, 'ignoring unknown vpcd control code');
+            return undefined;
+          }
+          this.#log.debug({ control: handler.name }, 'vpcd control');
+          const atr = handler.run(slot);
+          if (handler.name === 'get-atr') this.#emit({ type: 'atr', atr: atr ?? new Uint8Array(0) });
+          return atr;
+        }
+        case 'apdu': {
+          if (!slot.inserted) {
+            // vpcd only sends APDUs to a present card; a removed card cannot answer: drop the link,
+            // which pcscd reports as a communication error / removed card.
+            this.#log.warn('APDU for a removed card: closing the connection');
+            return 'drop';
+          }
+          if (!slot.card.powered) slot.powerOn();
+          return await slot.transport.transmit(message.apdu);
+        }
+      }
+    } catch (err) {
+      this.#log.error({ err }, 'card failed while answering vpcd');
+      return message.kind === 'apdu' ? SW_NO_DIAGNOSIS : undefined;
+    }
+  }
+}
+
+/** Events of a {@link VpcdClient}. */
+export type VpcdEvent = { type: 'connected' } | { type: 'disconnected' } | { type: 'atr'; atr: Uint8Array };
+
+/** Control code → action; only get ATR returns an answer. */
+const CONTROL_HANDLERS: Record<number, { name: string; run: (slot: CardSlot) => Uint8Array | undefined }> = {
+  [VpcdControl.powerOff]: { name: 'power-off', run: (s) => void s.powerOff() },
+  [VpcdControl.powerOn]: { name: 'power-on', run: (s) => void s.powerOn() },
+  [VpcdControl.reset]: { name: 'reset', run: (s) => void s.reset() },
+  [VpcdControl.getAtr]: { name: 'get-atr', run: (s) => s.atr() },
+};

@@ -1,0 +1,113 @@
+/**
+ * Helpers of the end-to-end tests: run the `sscard` binary as a user would, talk to the control
+ * interface over its Unix socket, and wait for output of long-running programs.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+export const SSCARD = fileURLToPath(new URL('../../bin/sscard.js', import.meta.url));
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node bin/sscard.js …` to completion. */
+export function sscard(args: string[], options: { timeoutMs?: number } = {}): Promise<RunResult> {
+  return run(process.execPath, [SSCARD, ...args], options);
+}
+
+/** Runs a program to completion (killed after the timeout). */
+export function run(cmd: string, args: string[], options: { timeoutMs?: number; input?: string } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += String(d)));
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** A long-running child whose output is collected as it comes. */
+export class Background {
+  readonly child: ChildProcess;
+  output = '';
+  #exit: Promise<number | null>;
+
+  constructor(cmd: string, args: string[]) {
+    this.child = spawn(cmd, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout!.on('data', (d) => (this.output += String(d)));
+    this.child.stderr!.on('data', (d) => (this.output += String(d)));
+    this.#exit = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+  }
+
+  get exited(): boolean {
+    return this.child.exitCode !== null || this.child.signalCode !== null;
+  }
+
+  /** Waits until the collected output (from `from` on) matches. Returns the index after the match. */
+  async waitFor(pattern: RegExp, what: string, from = 0, timeoutMs = 20_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = pattern.exec(this.output.slice(from));
+      if (m) return from + m.index + m[0].length;
+      if (this.exited) throw new Error(`${what}: the program exited; output:\n${this.output.slice(-2000)}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; output:\n${this.output.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Sends a signal (by this child's PID only) and waits for the exit code. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 10_000): Promise<number | null> {
+    if (!this.exited) this.child.kill(signal);
+    const timer = setTimeout(() => !this.exited && this.child.kill('SIGKILL'), timeoutMs);
+    const code = await this.#exit;
+    clearTimeout(timer);
+    return code;
+  }
+}
+
+/** One HTTP request to the control interface on a Unix socket. */
+export function control(socketPath: string, method: string, path: string): Promise<{ status: number; json: any }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, method, path }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => {
+        try {
+          resolve({ status: res.statusCode!, json: JSON.parse(text) });
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Polls an async condition until it holds. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== null && (v as unknown) !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
