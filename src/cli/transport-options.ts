@@ -10,7 +10,6 @@ import { Option, type Command } from 'commander';
 import { layered, TransportError, type Transport } from '../apdu/transport.js';
 import { getResponseLayer } from '../apdu/layers/get-response.js';
 import { traceLayer } from '../apdu/layers/trace.js';
-import { openCardFile } from '../card/index.js';
 import type { CardInterface, SimulatedCard } from '../card/runtime/types.js';
 import { systemClock, systemRandom } from '../env.js';
 import { createLogger, silentLogger, type Logger } from '../log.js';
@@ -63,6 +62,8 @@ export function traceLogger(file: string | undefined): Logger {
 /** Opens a card image file as a SimulatedCard; clear UserErrors for missing/corrupt files. */
 export async function openCardForCli(file: string, log: Logger): Promise<{ card: SimulatedCard; close(): Promise<void> }> {
   try {
+    // Loaded on demand: `--reader` use does not need the card OS.
+    const { openCardFile } = await import('../card/index.js');
     const opened = await openCardFile(file, { random: systemRandom, clock: systemClock, log });
     const card = opened as SimulatedCard & { close?: () => unknown };
     return { card, close: async () => void (await card.close?.()) };
@@ -92,7 +93,7 @@ export async function openTransport(values: TransportOptionValues, log: Logger =
       sim = new SimulatedTransport(card, { interface: iface, onClose: close });
     } catch (err) {
       await close();
-      throw err;
+      throw new UserError(`card ${values.card}: ${(err as Error).message}`);
     }
     return {
       transport: layered(sim, ...layers),

@@ -59,7 +59,7 @@ function foldTo4(block: Uint8Array): Uint8Array {
 /**
  * ISO/IEC 9797-1 MAC algorithm 3 with DES (ANSI X9.19 retail MAC), padding method 2, 8 bytes:
  * CBC single DES under K1 over every block, then the last output is decrypted under K2 and encrypted
- * under K1 (equivalently: the last block goes through 2-key 3DES).
+ * under K1 (computed as: CBC-DES over all but the last block, then the last block through 2-key 3DES).
  * @param key16 K1 ‖ K2 (16 bytes)
  */
 export function retailMac(key16: Uint8Array, data: Uint8Array): Uint8Array {
@@ -67,11 +67,15 @@ export function retailMac(key16: Uint8Array, data: Uint8Array): Uint8Array {
     throw new RangeError(`key16: retail MAC needs a 16-byte key, got ${key16 instanceof Uint8Array ? key16.length : typeof key16}`);
   }
   const padded = padIso9797M2(data, 8);
-  const des = createBlockCipher('DES', key16.subarray(0, 8));
-  const chain = des.encryptCbc(padded, new Uint8Array(8));
-  const last = chain.subarray(chain.length - 8);
-  const k2 = createBlockCipher('DES', key16.subarray(8, 16));
-  return des.encrypt(k2.decrypt(last)).slice();
+  const n = padded.length;
+  // blocks 1..n-1: CBC single DES under K1; last block: (P_n ⊕ H) through 2-key 3DES, which is E_K1(D_K2(E_K1(·)))
+  let h = new Uint8Array(8);
+  if (n > 8) {
+    const chain = createBlockCipher('DES', key16.subarray(0, 8)).encryptCbc(padded.subarray(0, n - 8), h);
+    h = chain.slice(n - 16);
+  }
+  for (let i = 0; i < 8; i++) h[i]! ^= padded[n - 8 + i]!;
+  return createBlockCipher('3DES', key16).encrypt(h);
 }
 
 /**

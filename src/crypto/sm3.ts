@@ -13,8 +13,12 @@ export const SM3_DIGEST_LENGTH = 32;
  */
 export function sm3(data: Uint8Array): Uint8Array {
   if (!(data instanceof Uint8Array)) throw new TypeError('data: must be a Uint8Array');
-  const out = oneShotHash('sm3', data, 'buffer');
-  return new Uint8Array(out.buffer, out.byteOffset, out.length);
+  // Node 20's one-shot hash returns a 'binary' (latin1) string (one char per byte) faster than a Buffer: measured
+  // ~1.3-2x on 64-byte messages, where the per-call overhead dominates (bench/sym.bench.ts).
+  const text = oneShotHash('sm3', data, 'binary');
+  const out = new Uint8Array(SM3_DIGEST_LENGTH);
+  for (let i = 0; i < SM3_DIGEST_LENGTH; i++) out[i] = text.charCodeAt(i);
+  return out;
 }
 
 /** SM3 over the concatenation of `parts`, without concatenating them first (e.g. `Z_A ‖ M`). */

@@ -222,6 +222,7 @@ export class VpcdClient {
   #connected = false;
   #queue: Promise<void> = Promise.resolve();
   #connections = 0;
+  #warnedUnreachable = false;
   readonly #listeners = new Set<(event: VpcdEvent) => void>();
 
   constructor(
@@ -306,7 +307,9 @@ export class VpcdClient {
     this.#socket = socket;
     const decoder = new FrameDecoder();
     let receivedFrame = false;
+    let lastError: string | undefined;
     socket.on('connect', () => {
+      this.#warnedUnreachable = false;
       this.#connected = true;
       this.#connections++;
       this.#log.info('connected to vpcd');
@@ -319,6 +322,7 @@ export class VpcdClient {
       }
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
+      lastError = err.code ?? err.message;
       this.#log.debug({ code: err.code }, `vpcd connection: ${err.message}`);
     });
     socket.on('close', () => {
@@ -326,10 +330,16 @@ export class VpcdClient {
       this.#connected = false;
       if (this.#socket === socket) this.#socket = undefined;
       if (wasConnected) {
-        this.#log.info('vpcd closed the connection');
+        this.#log.info(this.#stopped ? 'disconnected from vpcd' : 'vpcd closed the connection');
         this.#emit({ type: 'disconnected' });
       }
       if (this.#stopped) return;
+      if (!wasConnected && !this.#warnedUnreachable) {
+        this.#warnedUnreachable = true;
+        this.#log.warn(
+          `cannot reach vpcd at ${this.host}:${this.port} (${lastError ?? 'closed'}): is pcscd running with vsmartcard-vpcd? retrying`,
+        );
+      }
       // A connection that carried traffic was healthy (vpcd closes after an empty ATR, or restarted):
       // come back quickly. Otherwise back off up to the maximum.
       if (receivedFrame) this.#backoff = this.#minBackoff;
@@ -392,7 +402,10 @@ export class VpcdClient {
       }
     } catch (err) {
       this.#log.error({ err }, 'card failed while answering vpcd');
-      return message.kind === 'apdu' ? SW_NO_DIAGNOSIS : undefined;
+      if (message.kind === 'apdu') return SW_NO_DIAGNOSIS;
+      // vpcd waits for an answer to get ATR: a card that cannot give one is absent.
+      if (message.kind === 'control' && message.code === VpcdControl.getAtr) return new Uint8Array(0);
+      return undefined;
     }
   }
 }

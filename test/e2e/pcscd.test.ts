@@ -20,7 +20,8 @@ import { Background, control, eventually, REPO, run, SSCARD, sscard } from './he
 const probe = probePcscd();
 if (!probe.ok) console.warn(`[e2e] skipping the pcscd end-to-end tests: ${probe.reason}`);
 
-const READER = 'Virtual PCD 00 01';
+const READER = 'Virtual PCD 00 01'; // slot 1: the Shanghai card (T=1)
+const READER_T0 = 'Virtual PCD 00 00'; // slot 0: the Sichuan card (T=0)
 const SSSE_AID = '7378312E73682EC9E7BBE1B1A3D5CF'; // "sx1.sh.社会保障" in GBK, DOMAIN.md §1.1
 const SELECT_SSSE = `00A404000F${SSSE_AID}`;
 const SELECT_EF06 = '00A4020002EF06';
@@ -36,6 +37,7 @@ describe.skipIf(!probe.ok)('through pcscd and vpcd', () => {
   let pcscd: PcscdHandle;
   let dir: string;
   let cardFile: string;
+  let cardFileT0: string;
   let controlSocket: string;
   let traceFile: string;
   let serve: Background;
@@ -45,20 +47,24 @@ describe.skipIf(!probe.ok)('through pcscd and vpcd', () => {
     pcscd = await ensurePcscd();
     dir = mkdtempSync(join(tmpdir(), 'sscard-e2e-'));
     cardFile = join(dir, 'card.json');
+    cardFileT0 = join(dir, 'sichuan.json');
     controlSocket = join(dir, 'control.sock');
     traceFile = join(dir, 'trace.jsonl');
     const made = await sscard(['card', 'new', '--profile', 'shanghai', '--holder', 'fixtures/holders/shanghai-li.json', '--out', cardFile]);
     expect(made.code, made.stderr).toBe(0);
+    const madeT0 = await sscard(['card', 'new', '--profile', 'sichuan', '--holder', 'fixtures/holders/sichuan-chen.json', '--out', cardFileT0]);
+    expect(madeT0.code, madeT0.stderr).toBe(0);
     const image = JSON.parse(readFileSync(cardFile, 'utf8')) as { atr: { contact: string } };
     atrHex = image.atr.contact.toUpperCase();
     serve = new Background(process.execPath, [
-      SSCARD, 'serve', '--card', cardFile, '--port', '35964', '--control', controlSocket, '--trace', traceFile, '--log-level', 'info',
+      // One process, two cards on consecutive slots: 35963 (slot 0) and 35964 (slot 1).
+      SSCARD, 'serve', '--card', cardFileT0, '--card', cardFile, '--port', '35963', '--control', controlSocket, '--trace', traceFile, '--log-level', 'info',
     ]);
     await serve.waitFor(/control interface on/, 'sscard serve to start');
     await eventually(async () => {
       const { json } = await control(controlSocket, 'GET', '/cards');
-      return json.cards[0]?.connected && json.cards[0]?.powered;
-    }, 'pcscd to power the served card');
+      return json.cards.length === 2 && json.cards.every((c: { connected: boolean; powered: boolean }) => c.connected && c.powered);
+    }, 'pcscd to power the served cards');
   });
 
   afterAll(async () => {
@@ -109,16 +115,16 @@ describe.skipIf(!probe.ok)('through pcscd and vpcd', () => {
     expect(decodeAn(ex[2]!.data.slice(4))).toBe(holder.idNumber);
     expect(ex[3]!.data.slice(0, 2)).toBe('09');
     expect(decodeAn(ex[3]!.data.slice(4))).toBe(holder.name);
-    // Human output: "> command" / "< data SW  meaning"
+    // Human output: "> command" / "< response  SW meaning"
     const human = await sscard(['apdu', '--reader', '1', SELECT_SSSE]);
     expect(human.code, human.stderr).toBe(0);
-    expect(human.stdout).toMatch(new RegExp(`^> ${SELECT_SSSE}\\n< 6F\\S+ 9000  \\S`));
+    expect(human.stdout).toMatch(new RegExp(`^> ${SELECT_SSSE}\\n< 6F\\S+9000  9000 \\S`));
   });
 
   it('an error status word is data: exit code 0; a bad reader is a clear error with exit code 1', async () => {
     const r = await sscard(['apdu', '--reader', READER, '00A4020002ABCD']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/< 6A82 /);
+    expect(r.stdout).toMatch(/< 6A82  6A82 /);
     const bad = await sscard(['apdu', '--reader', 'No Such Reader', '0084000008']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/no reader named "No Such Reader"/);
@@ -138,13 +144,35 @@ describe.skipIf(!probe.ok)('through pcscd and vpcd', () => {
       await scan.stop('SIGTERM');
     }
     // After re-insertion the card answers again.
-    await eventually(async () => (await sscard(['apdu', '--reader', READER, SELECT_SSSE])).stdout.includes(' 9000 '), 'the card to answer after re-insertion');
+    await eventually(async () => (await sscard(['apdu', '--reader', READER, SELECT_SSSE])).stdout.includes('9000  9000 '), 'the card to answer after re-insertion');
   });
 
   it('traces every exchange as JSON lines', () => {
     const lines = readFileSync(traceFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.length).toBeGreaterThan(0);
     expect(JSON.stringify(lines)).toContain(SELECT_SSSE);
+  });
+
+  it('serves a T=0 card: the card answers 61xx, GET RESPONSE fetches the data (scriptor and sscard)', async () => {
+    const control0 = (await control(controlSocket, 'GET', '/cards/0')).json;
+    expect(control0).toMatchObject({ slot: 0, reader: READER_T0, inserted: true });
+    if (onPath('scriptor')) {
+      const first = await run('scriptor', ['-r', READER_T0], { input: `${SELECT_SSSE}\n` });
+      const answer = first.stdout.split('\n').find((l) => l.startsWith('< '))!.slice(2).split(' : ')[0]!.replaceAll(' ', '');
+      expect(answer, first.stdout).toMatch(/^61[0-9A-F]{2}$/); // T=0, case 3 with response data (ISO 7816-3 §12.2.2)
+      const getResponse = `00C00000${answer.slice(2)}`;
+      const second = await run('scriptor', ['-r', READER_T0], { input: `${SELECT_SSSE}\n${getResponse}\n` });
+      const lines = second.stdout.split('\n').filter((l) => l.startsWith('< ')).map((l) => l.slice(2).split(' : ')[0]!.replaceAll(' ', ''));
+      expect(lines[1]).toMatch(new RegExp(`^6F..840F${SSSE_AID}.*9000$`));
+    }
+    // sscard's GET RESPONSE layer hides the 61xx; the wire trace shows both exchanges.
+    const trace = join(dir, 'apdu-t0.jsonl');
+    const r = await sscard(['apdu', '--reader', READER_T0, '--trace', trace, '--json', SELECT_SSSE]);
+    expect(r.code, r.stderr).toBe(0);
+    const [ex] = JSON.parse(r.stdout) as Array<{ data: string; sw: string }>;
+    expect(ex!.sw).toBe('9000');
+    expect(ex!.data).toMatch(new RegExp(`^6F..840F${SSSE_AID}`));
+    expect(readFileSync(trace, 'utf8')).toMatch(/00C00000/);
   });
 
   it('keeps the card state when pcscd restarts (sscard reconnects by itself)', async (ctx) => {

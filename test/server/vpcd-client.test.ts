@@ -169,3 +169,34 @@ describe('VpcdClient', () => {
     expect(client.connections).toBe(1);
   });
 });
+
+describe('VpcdClient with a failing card', () => {
+  it('answers get ATR with "no card" and an APDU with 6F00 when the card throws', async () => {
+    const vpcd = new FakeVpcd();
+    const port = await vpcd.listen();
+    const card = new FakeCard();
+    card.powerOn = () => {
+      throw new Error('this card has no contactless interface');
+    };
+    card.transmit = () => {
+      throw new Error('store failed');
+    };
+    const slot = new CardSlot(card, 'contactless', { transmit: async (c) => card.transmit(c) });
+    const client = new VpcdClient(slot, { port, log: silentLogger(), minBackoffMs: 20, maxBackoffMs: 200 });
+    cleanups.push(async () => {
+      await client.stop();
+      await vpcd.close();
+    });
+    client.start();
+    await vpcd.accepted();
+    await waitFor(() => client.connected, 'connection');
+    vpcd.send([0x04]);
+    expect(await vpcd.receive()).toEqual([]);
+    expect(await vpcd.receive()).toBeNull();
+    await waitFor(() => client.connections >= 2 && client.connected, 'reconnection');
+    await vpcd.accepted();
+    Object.defineProperty(card, 'powered', { get: () => true });
+    vpcd.send([0x00, 0xb0, 0x00, 0x00, 0x00]);
+    expect(await vpcd.receive()).toEqual([0x6f, 0x00]);
+  });
+});

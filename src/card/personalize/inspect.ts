@@ -5,7 +5,7 @@
  */
 import { fromHex } from '../../apdu/bytes.js';
 import type { CardImage, DfImage, EfImage } from '../runtime/types.js';
-import { decodeItemRecord, itemsOf, type ItemFile } from '../apps/ssse/data-items.js';
+import { decodeItemRecord, type ItemFile } from '../apps/ssse/data-items.js';
 import { decodeTransactionRecord } from '../apps/ssse/medical-debit-layout.js';
 import { MEDICAL_APP_ID } from '../apps/ssse/files.js';
 import type { MedicalState } from '../apps/ssse/medical-debit.js';
@@ -38,16 +38,23 @@ const hex2 = (n: number, w = 2) => n.toString(16).toUpperCase().padStart(w, '0')
 
 function fidName(node: DfImage | EfImage): string {
   if (node.kind === 'df' && node.fid === 0x3f00) return 'MF';
-  return node.fid === undefined ? (node.aid ?? '?') : hex2(node.fid, 4);
+  return node.fid === undefined ? ((node.kind === 'df' ? node.aid : undefined) ?? '?') : hex2(node.fid, 4);
 }
 
-/** Walks the tree, depth first, with the path of each node (`MF/DF04/EF08`). */
-export function* walk(df: DfImage, path = fidName(df)): Generator<{ node: DfImage | EfImage; path: string }> {
-  yield { node: df, path };
+type Iface = 'contact' | 'contactless';
+const BOTH: Iface[] = ['contact', 'contactless'];
+
+/**
+ * Walks the tree, depth first, with the path of each node (`MF/DF04/EF08`) and the interfaces through
+ * which it can be reached (its own, intersected with its ancestors').
+ */
+export function* walk(df: DfImage, path = fidName(df), inherited: Iface[] = BOTH): Generator<{ node: DfImage | EfImage; path: string; interfaces: Iface[] }> {
+  const own = inherited.filter((i) => (df.interfaces ?? BOTH).includes(i));
+  yield { node: df, path, interfaces: own };
   for (const child of df.children) {
     const p = `${path}/${fidName(child)}`;
-    if (child.kind === 'df') yield* walk(child, p);
-    else yield { node: child, path: p };
+    if (child.kind === 'df') yield* walk(child, p, own);
+    else yield { node: child, path: p, interfaces: own.filter((i) => (child.interfaces ?? BOTH).includes(i)) };
   }
 }
 
@@ -68,19 +75,18 @@ export function inspectCard(image: CardImage): CardSummary {
       const d = decodeItemRecord(file, fromHex(rec));
       if (d) items.push({ file, tag: hex2(d.item.tag), key: d.item.key, en: d.item.en, zh: d.item.zh, value: d.value });
     }
-    void itemsOf;
   }
   const applications: CardSummary['applications'] = [];
   const pins: CardSummary['pins'] = [];
   const keys: CardSummary['keys'] = [];
-  for (const { node, path } of walk(image.mf)) {
+  for (const { node, path, interfaces } of walk(image.mf)) {
     if (node.kind !== 'df') continue;
     applications.push({
       path,
       ...(node.aid ? { aid: node.aid } : {}),
       ...(node.label ? { label: node.label } : {}),
       lifeCycle: node.lifeCycle ?? 'active',
-      interfaces: (node.interfaces ?? ['contact', 'contactless']).join('+'),
+      interfaces: interfaces.join('+') || 'none',
     });
     for (const p of node.pins ?? []) {
       pins.push({ path, id: p.id, reference: hex2(p.reference), triesLeft: p.triesLeft, maxTries: p.maxTries, blocked: p.triesLeft === 0 });

@@ -8,7 +8,8 @@ import { toHex } from '../../apdu/bytes.js';
 import { seededRandom, type RandomSource } from '../../env.js';
 import { sm3 } from '../../crypto/sm3.js';
 import { sm2GenerateKeyPair } from '../../crypto/sm2/index.js';
-import { createRootCa, issueCertificate } from '../../crypto/cert/ca.js';
+import { createRootCa, issueCertificate, type IssuedCertificate } from '../../crypto/cert/ca.js';
+import type { Sm2KeyPair } from '../../crypto/sm2/index.js';
 import type { CardInterface, DfImage } from '../runtime/types.js';
 import { PKI_ADF_AID, PKI_AID, PKI_APP_ID, PKI_PIN_ID, PKI_PIN_REFERENCE, SIGN_CERT_FID, type PkiState } from '../apps/pki/pki-app.js';
 import type { Profile } from './profile.js';
@@ -29,8 +30,8 @@ export function seedRandom(seed: string): RandomSource {
 }
 
 export interface TestCaChain {
-  root: ReturnType<typeof createRootCa>;
-  issuing: ReturnType<typeof issueCertificate> & { keyPair: ReturnType<typeof sm2GenerateKeyPair> };
+  root: IssuedCertificate & { keyPair: Sm2KeyPair };
+  issuing: IssuedCertificate & { keyPair: Sm2KeyPair };
 }
 
 function ymdToDate(ymd: string): Date {
@@ -41,7 +42,8 @@ function ymdToDate(ymd: string): Date {
 export function testCaChain(profile: Profile): TestCaChain {
   if (!profile.pki) throw new RangeError(`testCaChain: profile ${profile.name} has no pki section`);
   const random = seedRandom(profile.pki.caSeed);
-  const root = createRootCa({ subject: profile.pki.rootSubject, random, notBefore: CA_NOT_BEFORE, notAfter: CA_NOT_AFTER });
+  const rootKeyPair = sm2GenerateKeyPair(random);
+  const root = { ...createRootCa({ subject: profile.pki.rootSubject, keyPair: rootKeyPair, random, notBefore: CA_NOT_BEFORE, notAfter: CA_NOT_AFTER }), keyPair: rootKeyPair };
   const keyPair = sm2GenerateKeyPair(random);
   const issuing = issueCertificate({
     issuer: root,
@@ -67,7 +69,7 @@ export function buildPkiApplication(
   const notBefore = ymdToDate(opts.issueDate);
   const notAfter = ymdToDate(`${Number(opts.issueDate.slice(0, 4)) + pki.certValidityYears}${opts.issueDate.slice(4)}`);
   const cert = issueCertificate({
-    issuer: { ...chain.issuing, privateKey: chain.issuing.keyPair.privateKey, subject: pki.issuingSubject },
+    issuer: { der: chain.issuing.der, keyPair: chain.issuing.keyPair },
     subject: `CN=${holder.name}, serialNumber=${holder.idNumber}, O=${profile.issuer.name}, C=CN`,
     publicKey: cardKey.publicKey,
     isCa: false,

@@ -2,13 +2,13 @@
  * The card's contracts: the persisted image (what the chip remembers), the applications that plug into
  * the card OS, and the card as seen from outside (power, reset, APDUs).
  *
- * OWNERSHIP: the card-runtime developer owns this file and may extend it; the names below are relied on
- * by the application developers (SSSE, PKI, PBOC), the vpcd server and the terminal. Do not rename them.
+ * The names below are relied on by the applications (SSSE, PKI, PBOC), the vpcd server and the terminal.
  */
 import type { CommandApdu } from '../../apdu/command-apdu.js';
 import type { ResponseApdu } from '../../apdu/response-apdu.js';
 import type { Clock, RandomSource } from '../../env.js';
 import type { Logger } from '../../log.js';
+import type { CardContext } from './context.js';
 
 /** The two interfaces of the one chip. */
 export type CardInterface = 'contact' | 'contactless';
@@ -131,14 +131,14 @@ export interface Application {
    * Builds the FCI answered on SELECT of its DF (or undefined for the default FCI). May throw CardError
    * (e.g. 6283 / 9303 when blocked).
    */
-  select?(ctx: unknown): Uint8Array | undefined;
+  select?(ctx: CardContext): Uint8Array | undefined;
   /**
    * Handles a command while its DF (or a descendant) is current. Returns undefined to let the card OS's
    * ISO handlers take the command. Throws CardError for a status word.
    */
-  process(cmd: CommandApdu, ctx: unknown): ResponseApdu | undefined;
+  process(cmd: CommandApdu, ctx: CardContext): ResponseApdu | undefined;
   /** Called when another DF is selected or the card is reset. */
-  deselect?(ctx: unknown): void;
+  deselect?(ctx: CardContext): void;
 }
 
 /** The card as the outside world sees it: contacts or RF field. */

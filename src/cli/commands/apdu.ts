@@ -41,9 +41,9 @@ export function parseApduArgs(args: string[]): Uint8Array[] {
   });
 }
 
-/** The human-readable meaning of a status word (the status-word table; English). */
+/** The status word with its meaning, e.g. "6982 security status not satisfied (安全状态不满足)". */
 export function swMeaning(sw: number): string {
-  return String(describeSw(sw));
+  return describeSw(sw);
 }
 
 function exchange(command: Uint8Array, response: Uint8Array): ApduExchange {
@@ -63,7 +63,7 @@ export function register(program: Command): void {
     'after',
     `${TRANSPORT_HELP}
 
-Output: "> command" then "< response-data SW  meaning" per APDU. The exit code is 0 whatever the status
+Output: "> command" then "< response  SW meaning" per APDU (response = data followed by SW1 SW2). The exit code is 0 whatever the status
 words are (a status word is the card's answer, not a failure); 1 for a reader/card failure, 2 for usage.
 
 Examples:
@@ -91,10 +91,7 @@ Examples:
         }
         const ex = exchange(command, response);
         results.push(ex);
-        if (!opts.json) {
-          const data = ex.data ? `${ex.data} ` : '';
-          process.stdout.write(`> ${ex.command}\n< ${data}${ex.sw}  ${ex.meaning}\n`);
-        }
+        if (!opts.json) process.stdout.write(`> ${ex.command}\n< ${ex.response}  ${ex.meaning}\n`);
       }
     } finally {
       if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);

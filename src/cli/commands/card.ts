@@ -211,10 +211,12 @@ Examples:
     .description('print the certificate chain of the PKI application as PEM, card certificate first')
     .argument('<card>', 'card image (JSON)')
     .addHelpText('after', `
-The chain is: card certificate, issuing CA, root CA (TEST CAs of the profile). Verify it with OpenSSL:
+The chain is: card certificate, issuing CA, root CA (TEST CAs of the profile). OpenSSL 3.0 applies
+-vfyopt distid only to the target certificate, so verify each link (docs/pki.md):
   sscard card cert card.json > chain.pem
   csplit -s -z -f cert- chain.pem '/-----BEGIN CERTIFICATE-----/' '{*}'
-  openssl verify -vfyopt distid:1234567812345678 -CAfile cert-02 -untrusted cert-01 cert-00`)
+  openssl verify -vfyopt distid:1234567812345678 -CAfile cert-02 cert-01
+  openssl verify -vfyopt distid:1234567812345678 -partial_chain -CAfile cert-01 cert-00`)
     .action((file: string) => {
       process.stdout.write(certificateChain(readCardImage(file)).map((p) => (p.endsWith('\n') ? p : `${p}\n`)).join(''));
     });

@@ -3,7 +3,11 @@
  * registers its command on the program.
  */
 import type { Command } from 'commander';
+import { register as card } from './card.js';
+import { register as apdu } from './apdu.js';
+import { register as readers } from './readers.js';
+import { register as serve } from './serve.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [card, apdu, readers, serve];

@@ -69,10 +69,18 @@ export async function startServing(
       const port = basePort + i;
       const slotNumber = port >= VPCD_BASE_PORT ? port - VPCD_BASE_PORT : i;
       const { card, close } = await openCardForCli(file, log.child({ card: file }));
-      const transport = layered(
-        new SimulatedTransport(card, { interface: opts.interface, powerOn: false }),
-        traceLayer(trace.child({ slot: slotNumber, card: file })),
-      );
+      try {
+        card.powerOn(opts.interface); // refuses an interface the card does not have
+        card.powerOff();
+      } catch (err) {
+        await close();
+        throw new UserError(`card ${file}: ${(err as Error).message}`);
+      }
+      // Every exchange goes through the trace layer: to --trace's file, else to the log at debug level.
+      const tracing = opts.trace
+        ? traceLayer(trace.child({ slot: slotNumber, card: file }))
+        : traceLayer(log.child({ slot: slotNumber }), { level: 'debug' });
+      const transport = layered(new SimulatedTransport(card, { interface: opts.interface, powerOn: false }), tracing);
       const slot = new CardSlot(card, opts.interface, transport);
       const client = new VpcdClient(slot, { host: opts.host, port, slot: slotNumber, log: log.child({ slot: slotNumber }) });
       served.push({

@@ -22,6 +22,8 @@ export interface DerNode {
   tag: number;
   /** Offset of the tag byte in the input. */
   offset: number;
+  /** Offset of the first value byte in the input. */
+  valueOffset: number;
   value: Uint8Array;
 }
 
@@ -48,7 +50,7 @@ export function derInteger(value: bigint): Uint8Array {
   if (value < 0n) throw new RangeError('derInteger: negative values are not used here');
   let hex = value.toString(16);
   if (hex.length % 2) hex = '0' + hex;
-  let bytes = Uint8Array.from(Buffer.from(hex, 'hex'));
+  let bytes: Uint8Array = Uint8Array.from(Buffer.from(hex, 'hex'));
   if (bytes[0]! & 0x80) bytes = concat(Uint8Array.of(0), bytes);
   return derTlv(DER_TAG.INTEGER, bytes);
 }
@@ -90,36 +92,43 @@ export function derExplicit(n: number, inner: Uint8Array): Uint8Array {
  */
 export function derReadAll(bytes: Uint8Array, what: string, base = 0): DerNode[] {
   const out: DerNode[] = [];
-  let i = 0;
-  while (i < bytes.length) {
-    const offset = i;
-    const tag = bytes[i++]!;
-    if ((tag & 0x1f) === 0x1f) throw new RangeError(`${what}: multi-byte tag at offset ${base + offset} is not expected`);
-    if (i >= bytes.length) throw new RangeError(`${what}: truncated length at offset ${base + i}`);
-    let length = bytes[i++]!;
-    if (length === 0x80) throw new RangeError(`${what}: indefinite length at offset ${base + i - 1} is not DER`);
-    if (length > 0x80) {
-      const n = length & 0x7f;
-      if (n > 3) throw new RangeError(`${what}: length of ${n} bytes at offset ${base + i - 1} is too large`);
-      if (i + n > bytes.length) throw new RangeError(`${what}: truncated length at offset ${base + i}`);
-      length = 0;
-      for (let k = 0; k < n; k++) length = length * 256 + bytes[i++]!;
-      if (length < 0x80 || bytes[i - n] === 0) throw new RangeError(`${what}: non-minimal length at offset ${base + offset + 1}`);
-    }
-    if (i + length > bytes.length) {
-      throw new RangeError(`${what}: value at offset ${base + offset} needs ${length} bytes, only ${bytes.length - i} left`);
-    }
-    out.push({ tag, offset: base + offset, value: bytes.subarray(i, i + length) });
-    i += length;
+  for (let i = 0; i < bytes.length; ) {
+    const node = readTlv(bytes, i, what, base);
+    out.push(node);
+    i = node.valueOffset - base + node.value.length;
   }
   return out;
 }
 
+/** Reads the TLV starting at `i`. */
+function readTlv(bytes: Uint8Array, start: number, what: string, base: number): DerNode {
+  let i = start;
+  const tag = bytes[i++]!;
+  if ((tag & 0x1f) === 0x1f) throw new RangeError(`${what}: multi-byte tag at offset ${base + start} is not expected`);
+  if (i >= bytes.length) throw new RangeError(`${what}: truncated length at offset ${base + i}`);
+  let length = bytes[i++]!;
+  if (length === 0x80) throw new RangeError(`${what}: indefinite length at offset ${base + i - 1} is not DER`);
+  if (length > 0x80) {
+    const n = length & 0x7f;
+    if (n > 3) throw new RangeError(`${what}: length of ${n} bytes at offset ${base + i - 1} is too large`);
+    if (i + n > bytes.length) throw new RangeError(`${what}: truncated length at offset ${base + i}`);
+    length = 0;
+    for (let k = 0; k < n; k++) length = length * 256 + bytes[i++]!;
+    if (length < 0x80 || bytes[i - n] === 0) throw new RangeError(`${what}: non-minimal length at offset ${base + start + 1}`);
+  }
+  if (i + length > bytes.length) {
+    throw new RangeError(`${what}: value at offset ${base + start} needs ${length} bytes, only ${bytes.length - i} left`);
+  }
+  return { tag, offset: base + start, valueOffset: base + i, value: bytes.subarray(i, i + length) };
+}
+
 /** Reads exactly one TLV with the expected tag and returns it. */
 export function derReadOne(bytes: Uint8Array, tag: number, what: string): DerNode {
-  const nodes = derReadAll(bytes, what);
-  if (nodes.length !== 1) throw new RangeError(`${what}: expected one DER element, found ${nodes.length}`);
-  return expectTag(nodes[0]!, tag, what);
+  if (bytes.length === 0) throw new RangeError(`${what}: empty input`);
+  const node = readTlv(bytes, 0, what, 0);
+  const end = node.valueOffset + node.value.length;
+  if (end !== bytes.length) throw new RangeError(`${what}: ${bytes.length - end} trailing bytes after offset ${end}`);
+  return expectTag(node, tag, what);
 }
 
 /** Checks a node's tag. */
@@ -132,7 +141,7 @@ export function expectTag(node: DerNode, tag: number, what: string): DerNode {
 
 /** Children of a constructed node. */
 export function derChildren(node: DerNode, what: string): DerNode[] {
-  return derReadAll(node.value, what, node.offset + 2);
+  return derReadAll(node.value, what, node.valueOffset);
 }
 
 /** Decodes a non-negative minimal INTEGER. */

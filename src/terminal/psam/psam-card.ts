@@ -121,6 +121,6 @@ export class PsamCard implements Transport {
     if (cmd.p1 !== 0x00 || cmd.p2 !== 0x00) throw new SwError(SW.INCORRECT_P1P2);
     const cipher = createBlockCipher(this.config.algorithm, this.#derived);
     if (cmd.nc === 0 || cmd.nc % cipher.blockSize !== 0) throw new SwError(SW.WRONG_LENGTH);
-    return ResponseApdu.of(cipher.encryptEcb(cmd.data), SW.OK);
+    return ResponseApdu.of(cipher.encrypt(cmd.data), SW.OK);
   }
 }

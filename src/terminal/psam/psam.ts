@@ -11,7 +11,7 @@
  *
  * The typed API is the main interface; `transmit` offers the same through PSAM-style APDUs (psam-apdu.ts).
  */
-import { concat, constantTimeEqual, fromHex } from '../../apdu/bytes.js';
+import { concat, constantTimeEqual, fromHex, uintBE } from '../../apdu/bytes.js';
 import { ssseAuthData, ssseCardKey, ssseSessionKey } from '../../crypto/kdf.js';
 import { ssseMac } from '../../crypto/mac.js';
 import type { RandomSource } from '../../env.js';
@@ -23,7 +23,6 @@ import { debitMac, debitSessionKey, debitTac } from '../../card/apps/ssse/medica
 import {
   mac1Input,
   mac2Input,
-  sessionKeyInput,
   tacInput,
   type DebitAmounts,
   type InitResponse,
@@ -138,7 +137,7 @@ export class Psam {
    */
   debitMac1(card: CardDiversification, init: InitResponse, amounts: DebitAmounts, terminalId: Uint8Array, terminalSequence: Uint8Array, time: Uint8Array): { mac1: Uint8Array; sessionKey: Uint8Array } {
     const dpk = this.cardKey('DF04', 'DPK', card);
-    const sessionKey = debitSessionKey(this.#config.algorithm, dpk, sessionKeyInput(init.random, init.sequence, terminalSequence));
+    const sessionKey = debitSessionKey(this.#config.algorithm, dpk, init.random, uintBE(init.sequence, 2), terminalSequence);
     return { mac1: debitMac(this.#config.algorithm, sessionKey, mac1Input(amounts, terminalId, time)), sessionKey };
   }
 

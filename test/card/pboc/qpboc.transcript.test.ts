@@ -120,6 +120,15 @@ describe('qPBOC transcripts', () => {
     expect(toHex(tag(ok.data, '9F27')!)).toBe('40');
   });
 
+  it('a reader asking for full PBOC over RF (TTQ byte 1 b7 only) gets the contact-style format 1 answer', () => {
+    const fx = makeCard();
+    const pdol = selectOverRf(fx);
+    const r = fx.card.transmit(gpoCommand(pdolData(pdol, { ttq: '40000000', amount: 100 })));
+    expect(r.sw).toBe(0x9000);
+    expect(r.data[0]).toBe(0x80); // format 1: AIP ‖ AFL, the terminal continues with READ RECORD and GENERATE AC
+    expect(toHex(r.data.subarray(2, 4))).toBe('7C00');
+  });
+
   it('over RF the PSE is not there and over contacts the PPSE is not there', () => {
     const fx = makeCard();
     fx.card.powerOn('contactless');

@@ -13,7 +13,8 @@
  * The issuer signs the ICC certificate fields followed by the static data to be authenticated (binding
  * the static data into DDA/fDDA, as EMV does) [R]; SSAD signs `13 | DAC | static data`.
  */
-import { createHash } from 'node:crypto';
+import type { RandomSource } from '../../../env.js';
+import { sm3 } from '../../../crypto/sm3.js';
 import { concat, fromHex, toHex } from '../../../apdu/bytes.js';
 import { bcd } from './amounts.js';
 import { pbocCrypto } from './crypto.js';
@@ -28,7 +29,7 @@ export const CERT_KEY_INFO = '04001140';
  * A deterministic TEST key from a seed: d = SM3(seed) mod (n − 1) + 1. For the test CA and issuer only.
  */
 export function testPrivateKey(seed: string): Uint8Array {
-  const h = BigInt('0x' + createHash('sm3').update(seed, 'utf8').digest('hex'));
+  const h = BigInt('0x' + toHex(sm3(new TextEncoder().encode(seed))));
   return fromHex(((h % (SM2_N - 1n)) + 1n).toString(16).padStart(64, '0'));
 }
 
@@ -50,20 +51,20 @@ function mmyy(date: string): Uint8Array {
 }
 
 /** Issuer certificate 90 signed by the CA. */
-export function buildIssuerCertificate(caPrivate: Uint8Array, issuerId: string, expiry: string, serial: Uint8Array, issuerPublicXY: Uint8Array): Uint8Array {
+export function buildIssuerCertificate(random: RandomSource, caPrivate: Uint8Array, issuerId: string, expiry: string, serial: Uint8Array, issuerPublicXY: Uint8Array): Uint8Array {
   const id = bcd(issuerId.slice(0, 8).padEnd(8, 'F'));
   const body = concat(Uint8Array.of(0x12), id, mmyy(expiry), serial, fromHex(CERT_KEY_INFO), issuerPublicXY);
-  return concat(body, pbocCrypto.sm2Sign(caPrivate, body));
+  return concat(body, pbocCrypto.sm2Sign(caPrivate, body, random));
 }
 
 /** ICC certificate 9F46 signed by the issuer over its fields ‖ the static data to be authenticated. */
-export function buildIccCertificate(issuerPrivate: Uint8Array, pan: string, expiry: string, serial: Uint8Array, iccPublicXY: Uint8Array, staticData: Uint8Array): Uint8Array {
+export function buildIccCertificate(random: RandomSource, issuerPrivate: Uint8Array, pan: string, expiry: string, serial: Uint8Array, iccPublicXY: Uint8Array, staticData: Uint8Array): Uint8Array {
   const body = concat(Uint8Array.of(0x14), bcd(pan.padEnd(20, 'F')), mmyy(expiry), serial, fromHex(CERT_KEY_INFO), iccPublicXY);
-  return concat(body, pbocCrypto.sm2Sign(issuerPrivate, concat(body, staticData)));
+  return concat(body, pbocCrypto.sm2Sign(issuerPrivate, concat(body, staticData), random));
 }
 
 /** Signed static application data 93. */
-export function buildSsad(issuerPrivate: Uint8Array, dac: Uint8Array, staticData: Uint8Array): Uint8Array {
+export function buildSsad(random: RandomSource, issuerPrivate: Uint8Array, dac: Uint8Array, staticData: Uint8Array): Uint8Array {
   const header = concat(Uint8Array.of(0x13), dac);
-  return concat(header, pbocCrypto.sm2Sign(issuerPrivate, concat(header, staticData)));
+  return concat(header, pbocCrypto.sm2Sign(issuerPrivate, concat(header, staticData), random));
 }

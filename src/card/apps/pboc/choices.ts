@@ -146,6 +146,7 @@ export const TTQ = {
   qpboc: [0, 0x20],
   offlineOnly: [0, 0x08],
   onlineCryptogramRequired: [1, 0x80],
+  fddaSupported: [3, 0x80],
 } as const;
 
 /**
@@ -188,8 +189,8 @@ export const SM2_ODA_USER_ID = '1234567812345678';
  * 3. amount ≤ EC balance, amount ≤ 9F78 single-transaction limit and the reader supports fDDA → offline
  *    approval (TC, EC debited, 9F4B);
  * 4. otherwise online (ARQC) — or decline (AAC) when the reader is offline-only.
+ * Implemented by `qpbocDecision` in gpo.ts, which reads only the constants of this file.
  */
-export const QPBOC_RULES_DOC = 'see docs/pboc.md "qPBOC decision"';
 
 /**
  * CARD BLOCK (84 16) through the financial application blocks the payment applications (PSE, PPSE and

@@ -71,7 +71,7 @@ function qpbocDecision(port: PbocPort, pdol: Record<string, string>, atc: number
   const amount = fromN12(fromHex(pdol['9F02'] ?? '')) ?? Number.MAX_SAFE_INTEGER;
   const offlineOnlyReader = bit(pdol['9F66'], TTQ.offlineOnly);
   const onlineRequired = bit(pdol['9F66'], TTQ.onlineCryptogramRequired) || (pdol['5F2A'] ?? '') !== state.ec.currency;
-  const fdda = ((fromHex(pdol['9F66'] ?? '00000000')[3] ?? 0) & 0x80) !== 0;
+  const fdda = bit(pdol['9F66'], TTQ.fddaSupported);
   let type: CryptogramType;
   if (state.blocked || state.cardBlocked) type = 'AAC';
   else if (onlineRequired) type = offlineOnlyReader ? 'AAC' : 'ARQC';
@@ -85,14 +85,13 @@ function qpbocDecision(port: PbocPort, pdol: Record<string, string>, atc: number
   const ctq = fromHex(CTQ);
   let items: Uint8Array[];
   if (type === 'TC') {
-    const before = state.ec.balance;
-    state.ec.balance = before - amount;
+    state.ec.balance -= amount;
     const ac = applicationCryptogram(state, atc, pdol, aip, cvr);
     const iad = buildIad(state, atc, IAD.cvn.qpboc, cvr, state.ec.balance);
     const cardUn = port.random(ICC_DYNAMIC_NUMBER_LENGTH);
     const cardAuthData = concat(Uint8Array.of(CARD_AUTH_DATA_VERSION), cardUn, ctq);
     const terminalData = concat(fromHex(pdol['9F37']!), fromHex(pdol['9F02']!), fromHex(pdol['5F2A']!), cardAuthData);
-    const sdad = signDynamicData(state, cardUn, terminalData);
+    const sdad = signDynamicData(state, cardUn, terminalData, port.random);
     port.session.gac1 = { type, ac: toHex(ac), atc, cdol1: pdol };
     logTransaction(port, pdol, atc);
     items = [
@@ -111,8 +110,8 @@ function qpbocDecision(port: PbocPort, pdol: Record<string, string>, atc: number
   } else {
     const ac = applicationCryptogram(state, atc, pdol, aip, cvr);
     const iad = buildIad(state, atc, IAD.cvn.qpboc, cvr);
+    // a qPBOC ARQC is authorised without a second cryptogram: no "online in progress" flag
     port.session.gac1 = { type, ac: toHex(ac), atc, cdol1: pdol };
-    if (type === 'ARQC') state.onlineInProgress = true;
     items = [...common, tlv('9F27', Uint8Array.of(CID[type])), tlv('9F26', ac), tlv('9F10', iad), tlv('57', track2), tlv('5F34', psn), tlv('9F6C', ctq)];
   }
   return ResponseApdu.of(constructed('77', ...items), SW.OK);

@@ -17,6 +17,6 @@ const DDOL_LENGTH = dolLength(parseDol(DDOL));
 export function internalAuthenticate(cmd: CommandApdu, port: PbocPort): ResponseApdu {
   if (cmd.p1 !== 0x00 || cmd.p2 !== 0x00) throw new CardError(SW.INCORRECT_P1P2);
   if (cmd.nc !== DDOL_LENGTH) throw new CardError(SW.WRONG_LENGTH);
-  const sdad = signDynamicData(port.state, port.random(ICC_DYNAMIC_NUMBER_LENGTH), cmd.data);
+  const sdad = signDynamicData(port.state, port.random(ICC_DYNAMIC_NUMBER_LENGTH), cmd.data, port.random);
   return ResponseApdu.of(tlv('80', sdad), SW.OK);
 }

@@ -129,11 +129,6 @@ export function decodeDebit(data: Uint8Array): DebitCommand {
   return { terminalSequence: data.slice(0, 4), time: data.slice(4, 11), mac1: data.slice(11, 15) };
 }
 
-/** Input of the session-key encryption: random(4) ‖ sequence(2) ‖ rightmost 2 bytes of the terminal sequence. */
-export function sessionKeyInput(random: Uint8Array, sequence: number, terminalSequence: Uint8Array): Uint8Array {
-  return concat(random, uintBE(sequence, 2), terminalSequence.slice(2, 4));
-}
-
 /** MAC1 input: amounts ‖ type ‖ terminal ID ‖ time. */
 export function mac1Input(a: DebitAmounts, terminalId: Uint8Array, time: Uint8Array): Uint8Array {
   return concat(amounts(a), Uint8Array.of(MEDICAL_DEBIT_TYPE), terminalId, time);

@@ -15,7 +15,7 @@
  * updates DF04 EF06 (脱网累计金额/次数) and increments the sequence — all in one committed APDU.
  * Byte layouts and the [R] MAC/TAC inputs: medical-debit-layout.ts.
  */
-import { constantTimeEqual, toHex, fromHex } from '../../../apdu/bytes.js';
+import { constantTimeEqual, toHex, fromHex, uintBE } from '../../../apdu/bytes.js';
 import type { CommandApdu } from '../../../apdu/command-apdu.js';
 import { ResponseApdu } from '../../../apdu/response-apdu.js';
 import { SW } from '../../../apdu/status-words.js';
@@ -34,7 +34,7 @@ import {
   type InitCommand,
 } from './medical-debit-layout.js';
 import { debitMac, debitSessionKey, debitTac } from './medical-debit-crypto.js';
-import { mac1Input, mac2Input, sessionKeyInput, tacInput } from './medical-debit-layout.js';
+import { mac1Input, mac2Input, tacInput } from './medical-debit-layout.js';
 
 /** Persistent state of the medical account (CardImage.apps['ssse-medical']). */
 export interface MedicalState {
@@ -116,7 +116,7 @@ function init(cmd: CommandApdu, port: MedicalDebitPort): ResponseApdu {
 
 /** Accumulators belong to a year: a new year starts them at zero. [R] */
 function rollYear(state: MedicalState, now: Date): MedicalState {
-  const year = now.getFullYear();
+  const year = now.getUTCFullYear();
   return state.year === year ? state : { ...state, year, selfPayAccumulated: 0, fundAccumulated: 0 };
 }
 
@@ -132,7 +132,7 @@ function debit(cmd: CommandApdu, port: MedicalDebitPort): ResponseApdu {
   const dpk = port.key('debit', c.keyIndex);
   const dtk = port.key('tac', KEY_SPECS.DTK.reference);
   if (!dpk || !dtk) throw new CardError(SW.KEY_INDEX_NOT_SUPPORTED);
-  const sk = debitSessionKey(dpk.algorithm, fromHex(dpk.value), sessionKeyInput(pending.random, pending.sequence, d.terminalSequence));
+  const sk = debitSessionKey(dpk.algorithm, fromHex(dpk.value), pending.random, uintBE(pending.sequence, 2), d.terminalSequence);
   const mac1 = debitMac(dpk.algorithm, sk, mac1Input(c, c.terminalId, d.time));
   if (!constantTimeEqual(mac1, d.mac1)) throw new CardError(SW.MAC_WRONG);
   const state = rollYear(port.loadState(), port.now());

@@ -1,10 +1,12 @@
 /**
  * Test-side terminal and issuer for the financial-application transcripts (the real kernels and issuer
  * host are a later issue). The issuer side derives keys with the crypto API from the profile's master
- * keys; signatures are verified with `sm-crypto` (an implementation independent of the card's).
+ * keys with the crypto API (src/crypto/kdf.ts, mac.ts); signatures are verified with `sm-crypto`, an SM2
+ * implementation independent of the card's (src/crypto/sm2).
  */
 import { concat, fromHex, toHex } from '../../../../src/apdu/bytes.js';
-import { pbocCrypto } from '../../../../src/card/apps/pboc/crypto.js';
+import { pbocApplicationCryptogram, pbocArpc, pbocSessionKey, pbocUdk } from '../../../../src/crypto/kdf.js';
+import { pbocScriptMac } from '../../../../src/crypto/mac.js';
 import type { FinancialProfile } from '../../../../src/card/apps/pboc/profile.js';
 import { buildDolData, decodeTlv, findTag, parseDol, type TlvNode } from '../../../../src/card/apps/pboc/tlv.js';
 import { createRequire } from 'node:module';
@@ -83,31 +85,31 @@ export class TestIssuer {
   ) {
     const alg = profile.algorithm;
     this.udk = {
-      ac: pbocCrypto.udk(alg, fromHex(profile.masterKeys.AC), pan, psn),
-      mac: pbocCrypto.udk(alg, fromHex(profile.masterKeys.MAC), pan, psn),
-      enc: pbocCrypto.udk(alg, fromHex(profile.masterKeys.ENC), pan, psn),
+      ac: pbocUdk(alg, fromHex(profile.masterKeys.AC), pan, psn),
+      mac: pbocUdk(alg, fromHex(profile.masterKeys.MAC), pan, psn),
+      enc: pbocUdk(alg, fromHex(profile.masterKeys.ENC), pan, psn),
     };
   }
 
   sk(which: 'ac' | 'mac' | 'enc', atc: number): Uint8Array {
-    return pbocCrypto.sessionKey(this.profile.algorithm, this.udk[which], atc);
+    return pbocSessionKey(this.profile.algorithm, this.udk[which], atc);
   }
 
   /** Recomputes an AC over terminal data (29 bytes) ‖ extra ‖ AIP ‖ ATC ‖ CVR (docs/pboc.md). */
   ac(atc: number, terminal29: Uint8Array, extra: Uint8Array, aip: Uint8Array, cvr: Uint8Array): Uint8Array {
     const data = concat(terminal29, extra, aip, Uint8Array.of(atc >> 8, atc & 0xff), cvr);
-    return pbocCrypto.applicationCryptogram(this.profile.algorithm, this.sk('ac', atc), data);
+    return pbocApplicationCryptogram(this.profile.algorithm, this.sk('ac', atc), data);
   }
 
   arpc(atc: number, arqc: Uint8Array, arc: Uint8Array): Uint8Array {
-    return pbocCrypto.arpc(this.profile.algorithm, this.sk('ac', atc), arqc, arc);
+    return pbocArpc(this.profile.algorithm, this.sk('ac', atc), arqc, arc);
   }
 
   /** An issuer-script command `CLA INS P1 P2 Lc body MAC` (docs/pboc.md "Issuer scripts"). */
   script(header: string, body: string, atc: number, arqc: Uint8Array, badMac = false): string {
     const lc = body.length / 2 + 4;
     const input = concat(fromHex(header), Uint8Array.of(lc), Uint8Array.of(atc >> 8, atc & 0xff), arqc, fromHex(body));
-    const mac = pbocCrypto.mac(this.profile.algorithm, this.sk('mac', atc), input).subarray(0, 4);
+    const mac = pbocScriptMac(this.profile.algorithm, this.sk('mac', atc), input);
     if (badMac) mac[0] ^= 0x01;
     return `${header}${lc.toString(16).padStart(2, '0').toUpperCase()}${body}${toHex(mac)}`;
   }
