@@ -29,6 +29,26 @@ const READ_ID = '00B2080014'; // READ RECORD, first record with tag 08 (社会�
 const READ_NAME = '00B2090020'; // tag 09 (姓名, GBK, an30)
 const holder = JSON.parse(readFileSync(join(REPO, 'fixtures/holders/shanghai-li.json'), 'utf8')) as { idNumber: string; name: string };
 
+/**
+ * The responses in scriptor's output, as hex: a response starts with "< ", may wrap over several lines
+ * (16 bytes each), and ends with " : <meaning>".
+ */
+function scriptorResponses(stdout: string): string[] {
+  const out: string[] = [];
+  let current: string | undefined;
+  for (const line of stdout.split('\n')) {
+    if (line.startsWith('< ')) current = '';
+    if (current === undefined) continue;
+    const text = line.startsWith('< ') ? line.slice(2) : line;
+    const end = text.indexOf(' : ');
+    current += (end >= 0 ? text.slice(0, end) : text).replace(/\s+/g, '');
+    if (end >= 0) {
+      out.push(current.toUpperCase());
+      current = undefined;
+    }
+  }
+  return out;
+}
 const hexOfAscii = (s: string) => Buffer.from(s, 'ascii').toString('hex').toUpperCase();
 /** Decodes an `an` item: text up to the 00 padding (DOMAIN.md §1.2), GBK. */
 const decodeAn = (hex: string) => new TextDecoder('gbk').decode(Buffer.from(hex, 'hex')).replace(/\0+$/, '');
@@ -95,10 +115,7 @@ describe.skipIf(!probe.ok)('through pcscd and vpcd', () => {
     const script = [SELECT_SSSE, SELECT_EF06, READ_ID].map((h) => h.replace(/(..)/g, '$1 ').trim()).join('\n');
     const r = await run('scriptor', ['-r', READER], { input: `${script}\n` });
     expect(r.code, r.stderr + r.stdout).toBe(0);
-    const responses = r.stdout
-      .split('\n')
-      .filter((l) => l.startsWith('< '))
-      .map((l) => l.slice(2).split(' : ')[0]!.replaceAll(' ', ''));
+    const responses = scriptorResponses(r.stdout);
     expect(responses).toHaveLength(3);
     expect(responses[0]).toMatch(new RegExp(`^6F..840F${SSSE_AID}.*9000$`));
     expect(responses[1]!.endsWith('9000')).toBe(true);
@@ -158,11 +175,11 @@ describe.skipIf(!probe.ok)('through pcscd and vpcd', () => {
     expect(control0).toMatchObject({ slot: 0, reader: READER_T0, inserted: true });
     if (onPath('scriptor')) {
       const first = await run('scriptor', ['-r', READER_T0], { input: `${SELECT_SSSE}\n` });
-      const answer = first.stdout.split('\n').find((l) => l.startsWith('< '))!.slice(2).split(' : ')[0]!.replaceAll(' ', '');
+      const [answer] = scriptorResponses(first.stdout);
       expect(answer, first.stdout).toMatch(/^61[0-9A-F]{2}$/); // T=0, case 3 with response data (ISO 7816-3 §12.2.2)
-      const getResponse = `00C00000${answer.slice(2)}`;
+      const getResponse = `00C00000${answer!.slice(2)}`;
       const second = await run('scriptor', ['-r', READER_T0], { input: `${SELECT_SSSE}\n${getResponse}\n` });
-      const lines = second.stdout.split('\n').filter((l) => l.startsWith('< ')).map((l) => l.slice(2).split(' : ')[0]!.replaceAll(' ', ''));
+      const lines = scriptorResponses(second.stdout);
       expect(lines[1]).toMatch(new RegExp(`^6F..840F${SSSE_AID}.*9000$`));
     }
     // sscard's GET RESPONSE layer hides the 61xx; the wire trace shows both exchanges.

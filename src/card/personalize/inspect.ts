@@ -9,7 +9,8 @@ import { decodeItemRecord, type ItemFile } from '../apps/ssse/data-items.js';
 import { decodeTransactionRecord } from '../apps/ssse/medical-debit-layout.js';
 import { MEDICAL_APP_ID } from '../apps/ssse/files.js';
 import type { MedicalState } from '../apps/ssse/medical-debit.js';
-import type { PkiState } from '../apps/pki/pki-app.js';
+import { SIGN_CERT_FID, type PkiState } from '../apps/pki/pki-app.js';
+import { PKI_ADF_FID, PKI_DF_FID } from './pki.js';
 
 export interface ItemView {
   file: ItemFile;
@@ -43,6 +44,9 @@ function fidName(node: DfImage | EfImage): string {
 
 type Iface = 'contact' | 'contactless';
 const BOTH: Iface[] = ['contact', 'contactless'];
+
+/** Path of the signing certificate below the MF (PKI DF / ADF / EF 0018). */
+export const PKI_CERT_PATH = [PKI_DF_FID, PKI_ADF_FID, SIGN_CERT_FID].map((f) => hex2(f, 4)).join('/');
 
 /**
  * Walks the tree, depth first, with the path of each node (`MF/DF04/EF08`) and the interfaces through
@@ -118,7 +122,7 @@ export function inspectCard(image: CardImage): CardSummary {
   }
   const pki = image.apps.pki as PkiState | undefined;
   if (pki) {
-    const cert = findNode(image, 'DF0A/DF0B/0018');
+    const cert = findNode(image, PKI_CERT_PATH);
     summary.pki = { publicKey: pki.publicKey, signatures: pki.signatures, certificateBytes: cert?.kind === 'ef' ? (cert.data?.length ?? 0) / 2 : 0 };
   }
   return summary;

@@ -2,7 +2,7 @@
  * `sscard card new|show|cert`: personalise a card image, show what it holds, print its certificate chain.
  * Parse, build objects, call, print: the work is in src/card/personalize.
  */
-import { existsSync, readFileSync, writeFileSync, openSync, fsyncSync, closeSync, renameSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync, openSync, fsyncSync, closeSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -16,7 +16,7 @@ import { parseProfile, ProfileError, type Profile } from '../../card/personalize
 import { HolderError, parseHolder, type Holder } from '../../card/personalize/holder.js';
 import { loadFinancialPersonalizer, personalize } from '../../card/personalize/personalize.js';
 import { sampleHolder } from '../../card/personalize/sample-holder.js';
-import { findNode, inspectCard, type CardSummary } from '../../card/personalize/inspect.js';
+import { findNode, inspectCard, PKI_CERT_PATH, type CardSummary } from '../../card/personalize/inspect.js';
 import type { PkiState } from '../../card/apps/pki/pki-app.js';
 import { UserError } from '../errors.js';
 
@@ -57,9 +57,9 @@ export function loadProfile(nameOrFile: string): Profile {
 /** Names of the bundled profiles. */
 export function listProfiles(): string[] {
   try {
-    return (readFileSync(join(PROFILES_DIR, 'index.txt'), 'utf8').split('\n').filter(Boolean));
+    return readdirSync(PROFILES_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
   } catch {
-    return ['shanghai', 'sichuan', 'gen2-3des'];
+    return [];
   }
 }
 
@@ -104,7 +104,7 @@ export function readCardImage(file: string): CardImage {
 /** The certificate chain of a card, PEM, card certificate first. */
 export function certificateChain(image: CardImage): string[] {
   const pki = image.apps.pki as PkiState | undefined;
-  const ef = findNode(image, 'DF0A/DF0B/0018');
+  const ef = findNode(image, PKI_CERT_PATH);
   if (!pki || !ef || ef.kind !== 'ef' || !ef.data) {
     throw new UserError(`this card has no PKI application (profile ${image.profile}; second-generation cards have no certificate)`);
   }

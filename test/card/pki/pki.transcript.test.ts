@@ -89,3 +89,26 @@ describe('PKI application', () => {
     expect(tx(card, '80C9828000')).toBe(`${(image.apps.pki as { publicKey: string }).publicKey}9000`);
   });
 });
+
+describe('enciphered user-PIN verification 00 20 01 81 10 (DOMAIN.md §1.5)', () => {
+  it('GET CHALLENGE → SM4-ECB(K, R ‖ 00×8) with K = 3DE741F4… (PIN 123456) → 9000 and signing is allowed', async () => {
+    const { createCipheriv } = await import('node:crypto');
+    const card = newCard();
+    tx(card, '00A404000C504B492EC9E7BBE1B1A3D5CF');
+    const r = fromHex(tx(card, '0084000008').slice(0, 16));
+    const c = createCipheriv('sm4-ecb', fromHex('3DE741F445DD357BEA4E6C3FE6437036'), null);
+    c.setAutoPadding(false);
+    const block = Buffer.concat([c.update(concat(r, new Uint8Array(8))), c.final()]);
+    expect(tx(card, `0020018110${toHex(block)}`)).toBe('9000');
+    expect(tx(card, '002A9E9A03414243').slice(-4)).toBe('9000');
+  });
+
+  it('a wrong block → 63C2 (the counter is shared with plain VERIFY); without a challenge → 6985', () => {
+    const card = newCard();
+    tx(card, '00A404000C504B492EC9E7BBE1B1A3D5CF');
+    expect(tx(card, `0020018110${'00'.repeat(16)}`)).toBe('6985');
+    tx(card, '0084000008');
+    expect(tx(card, `0020018110${'00'.repeat(16)}`)).toBe('63C2');
+    expect(tx(card, '0020008103999999')).toBe('63C1');
+  });
+});

@@ -178,3 +178,70 @@ describe('DF04 medical insurance files and PIN', () => {
     expect(tx(card, `B028010113${toHex(encodeInit({ keyIndex: 1, account: 10_000_000, selfPay: 0, fund: 0, terminalId }))}16`)).toBe('9401');
   });
 });
+
+describe('contactless gives partial data; secure messaging; second generation', () => {
+  const profile = parseProfile(load('fixtures/profiles/shanghai.json'));
+  const holder = load('fixtures/holders/shanghai-li.json') as Holder;
+
+  it('over RF: EF05/EF06 answer, DF04 and the PKI application are not found (6A82)', () => {
+    const { card } = makeCard(profile, holder);
+    const atr = toHex(card.powerOn('contactless'));
+    expect(atr.startsWith('3B8D8001')).toBe(true);
+    expect(tx(card, '00A404000F7378312E73682EC9E7BBE1B1A3D5CF').slice(-4)).toMatch(/^(9000|61)/);
+    expect(tx(card, '00B2072C0B')).toBe(`0709${toHex(new TextEncoder().encode('SH0012349'))}9000`);
+    expect(tx(card, '00A4040006D15600000503')).toBe('6A82');
+    expect(tx(card, '00A404000C504B492EC9E7BBE1B1A3D5CF')).toBe('6A82');
+    expect(tx(card, '00A4020002EF06').slice(-4)).toMatch(/^(9000|61)/);
+    expect(tx(card, '00B2080014')).toBe(`0812${toHex(new TextEncoder().encode('310104199203154427'))}9000`);
+    expect(tx(card, '00A4020002EF07')).toBe('6A82'); // fingerprint: contact only
+  });
+
+  it('UPDATE RECORD with secure messaging (04 DC …, MAC by the PSAM under UK_SSSE) is accepted; a wrong MAC is 6988', () => {
+    const { card, image } = makeCard(profile, holder);
+    card.powerOn('contact');
+    tx(card, '00A404000F7378312E73682EC9E7BBE1B1A3D5CF');
+    const psam = Psam.fromProfile(profile, seededRandom(4));
+    const cardDiv = { historical: hist8(image) };
+    const plain = fromHex('04DC052806050420270101');
+    let r = fromHex(tx(card, '0084000008').slice(0, 16));
+    const bad = psam.secureMessaging('SSSE', 'UK', cardDiv, r, plain);
+    bad[bad.length - 1]! ^= 1;
+    expect(tx(card, toHex(bad))).toBe('6988');
+    r = fromHex(tx(card, '0084000008').slice(0, 16));
+    expect(tx(card, toHex(psam.secureMessaging('SSSE', 'UK', cardDiv, r, plain)))).toBe('9000');
+    expect(tx(card, '00B2052C06')).toBe('0504202701019000');
+  });
+
+  it('gen2 3DES card: FCI algorithm 01, external authentication with the 3DES PSAM, then UPDATE RECORD', () => {
+    const gen2 = parseProfile(load('fixtures/profiles/gen2-3des.json'));
+    const { card, image } = makeCard(gen2, load('fixtures/holders/gen2-liu.json'));
+    card.powerOn('contact');
+    expect(tx(card, '00A404000F7378312E73682EC9E7BBE1B1A3D5CF')).toBe('611E');
+    expect(tx(card, '00C000001E')).toBe('6F1C840F7378312E73682EC9E7BBE1B1A3D5CFA50988011E9F0C038601019000');
+    expect(tx(card, '00A4020002EF0D')).toBe('6A82'); // no EF0D before the third generation
+    const r = fromHex(tx(card, '0084000008').slice(0, 16));
+    const psam = Psam.fromProfile(gen2, seededRandom(4));
+    expect(tx(card, toHex(psam.externalAuthenticateApdu('SSSE', 'UK', { historical: hist8(image) }, r)))).toBe('9000');
+    expect(tx(card, '00DC052806050420270101')).toBe('9000');
+  });
+
+  it('the medical account survives a power cycle; the DEBIT of one session cannot complete an INIT of another', () => {
+    const { card, image } = makeCard(profile, holder);
+    const psam = Psam.fromProfile(profile, seededRandom(3));
+    const cardDiv = { historical: hist8(image) };
+    const terminalId = fromHex('310000000002');
+    const amounts = { account: 1000, selfPay: 0, fund: 0 };
+    card.powerOn('contact');
+    tx(card, '00A4040006D15600000503');
+    tx(card, '0020000003123456');
+    const ir = decodeInitResponse(fromHex(tx(card, `B028010113${toHex(encodeInit({ keyIndex: 1, ...amounts, terminalId }))}16`).slice(0, -4)));
+    const time = fromHex('20261122110000');
+    const { mac1 } = psam.debitMac1(cardDiv, ir, amounts, terminalId, fromHex('00000002'), time);
+    card.powerOff();
+    card.powerOn('contact');
+    tx(card, '00A4040006D15600000503');
+    tx(card, '0020000003123456');
+    expect(tx(card, `B02C01000F${toHex(encodeDebit({ terminalSequence: fromHex('00000002'), time, mac1 }))}08`)).toBe('6901');
+    expect(tx(card, 'B026000004')).toBe(`${profile.medical.openingBalance.toString(16).toUpperCase().padStart(8, '0')}9000`);
+  });
+});

@@ -97,6 +97,6 @@ export function processPki(cmd: CommandApdu, port: PkiPort): ResponseApdu | unde
  * For PIN 123456: 3DE741F445DD357BEA4E6C3FE6437036.
  */
 export function pkiPinKey(pin: string): Uint8Array {
-  if (!/^\d{2,16}$/.test(pin) || pin.length % 2 !== 0) throw new RangeError(`pkiPinKey: pin must be an even number of digits (2..16), got ${pin.length} characters`);
+  if (!/^\d{1,16}F?$/.test(pin) || pin.length % 2 !== 0) throw new RangeError(`pkiPinKey: pin must be an even number of digits (2..16), got ${pin.length} characters`);
   return sm3(fromHex(pin)).slice(0, 16);
 }
