@@ -91,6 +91,9 @@ export class ProfileError extends Error {
   }
 }
 
+/** Paths below the MF that `contactless.files` may name. */
+const CONTACTLESS_PATH = /^(EF(05|06|07|08|0D|1E)|DF0[1-47](\/EF[0-9A-F]{2})?)$/i;
+
 const KEY_LENGTH: Record<KeyAlgorithm, number> = { SM4: 16, '3DES': 16, DES: 8 };
 
 class Checker {
@@ -199,6 +202,9 @@ export function parseProfile(json: unknown, source = 'profile'): Profile {
     c.fail('profile.contactless.files', 'must be a list of file paths such as "SSSE/EF05"');
   } else {
     files = filesRaw as string[];
+    files.forEach((f, i) => {
+      if (!CONTACTLESS_PATH.test(f)) c.fail(`profile.contactless.files.${i}`, `${JSON.stringify(f)} is not a file path such as "EF05", "DF04" or "DF04/EF05"`);
+    });
   }
   const contactlessPki = c.bool('profile.contactless.pki');
 

@@ -2,12 +2,24 @@
  * SM2 curves (GM/T 0003.5 recommended curve; GM/T 0003.2 Annex A test curve accepted through
  * {@link createSm2Curve}) on `@noble/curves` v2 `weierstrass()` (DOMAIN.md §6, §6.1).
  *
- * The recommended curve keeps a precomputed wNAF table for the base point (signing, key generation) and
- * a small LRU of per-public-key tables (verification, encryption), keyed by the public key's hex.
+ * noble decodes and validates points; the hot paths (k·G, u·G + v·P) use precomputed window tables with
+ * mixed Jacobian additions (./comb.ts): one for the base point, and a small LRU of per-public-key tables
+ * keyed by the public key's hex.
  */
 import { Field, type IField } from '@noble/curves/abstract/modular.js';
 import { weierstrass, type WeierstrassPoint, type WeierstrassPointCons } from '@noble/curves/abstract/weierstrass.js';
 import { toHex } from '../../apdu/bytes.js';
+import {
+  buildCombTable,
+  combMultiplyAdd,
+  jacobianAddAffine,
+  jacobianXModNEquals,
+  toAffine,
+  type Affine,
+  type CombCurve,
+  type CombTable,
+  type Jacobian,
+} from './comb.js';
 
 /** Parameters of a prime-field curve y² = x³ + ax + b with base point G of prime order n (cofactor 1). */
 export interface Sm2CurveParams {
@@ -43,32 +55,39 @@ export interface Sm2Curve {
   readonly size: number;
   /**
    * Decodes and validates an uncompressed public key `04 ‖ x ‖ y`: on the curve, not the point at
-   * infinity (cofactor 1, so on-curve implies order n). Cached with its precomputation table.
+   * infinity (cofactor 1, so on-curve implies order n). Cached (LRU) with its precomputation table.
    * @throws RangeError naming `what`
    */
   publicPoint(publicKey: Uint8Array, what?: string): Sm2Point;
   /** Like {@link publicPoint} without caching (one-time points such as ciphertext C1). */
   decodePoint(bytes: Uint8Array, what?: string): Sm2Point;
-  /** k·G in constant time with the base table (built on first use); k in [1, n−1]. */
-  baseMultiply(k: bigint): Sm2Point;
-  /** u·G + v·P for public scalars (verification); uses the cached per-key table of P. */
-  mulAddPublic(u: bigint, v: bigint, P: Sm2Point, key: string): Sm2Point;
+  /** k·G (affine) with the base table (built on first use); k in [1, n−1]. */
+  baseMultiply(k: bigint): Affine;
+  /**
+   * u·G + v·P (Jacobian) for verification, P a key returned by {@link publicPoint}: the base table, and
+   * P's own table from its second use on.
+   */
+  mulAddPublic(u: bigint, v: bigint, publicKey: Uint8Array): Jacobian;
+  /** Whether the affine x of `P`, reduced mod n, equals `target` (no inversion). */
+  xModNEquals(P: Jacobian, target: bigint): boolean;
 }
 
 const PUBLIC_CACHE_SIZE = 64;
 /**
- * A public key gets its own wNAF table (W = 6: ~1,400 points, ~15-30 ms to build) on its second use;
- * the first use multiplies without a table. The base table (W = 10, ~13,000 points, ~100 ms) is built
- * on the first private-key or verification operation. Measured in bench/sm2.bench.ts.
+ * Table sizes (src/crypto/sm2/comb.ts): the base point G gets 8-bit windows (32 × 255 affine points,
+ * ~50 ms to build on the first private-key or verification operation; 32 mixed additions per k·G).
+ * A public key gets 6-bit windows (43 × 63 points, ~15 ms) on its second use; its first use goes through
+ * noble's wNAF multiplication without a table. Measured in bench/sm2.bench.ts.
  */
-const PUBLIC_TABLE_AFTER_USES = 2;
+const BASE_TABLE_WINDOW = 8;
 const PUBLIC_TABLE_WINDOW = 6;
-const BASE_TABLE_WINDOW = 10;
+const PUBLIC_TABLE_AFTER_USES = 2;
 
 interface CachedPublic {
   point: Sm2Point;
+  affine: Affine;
   uses: number;
-  table: boolean;
+  table?: CombTable;
 }
 
 /**
@@ -98,14 +117,13 @@ export function createSm2Curve(params: Sm2CurveParams): Sm2Curve {
     throw new RangeError(`createSm2Curve: invalid curve parameters (${(e as Error).message})`);
   }
   const size = Math.ceil(params.p.toString(16).length / 2);
-  let baseReady = false;
+  const bits = params.n.toString(2).length;
+  const cc: CombCurve = { p: params.p, a: params.a };
+  let baseTable: CombTable | undefined;
   const cache = new Map<string, CachedPublic>();
 
-  function ensureBase(): void {
-    if (!baseReady) {
-      Point.BASE.precompute(BASE_TABLE_WINDOW, true);
-      baseReady = true;
-    }
+  function base(): CombTable {
+    return (baseTable ??= buildCombTable(cc, { x: params.Gx, y: params.Gy }, BASE_TABLE_WINDOW, bits));
   }
 
   function decodePoint(publicKey: Uint8Array, what = 'point'): Sm2Point {
@@ -122,49 +140,52 @@ export function createSm2Curve(params: Sm2CurveParams): Sm2Curve {
     }
   }
 
-  function publicPoint(publicKey: Uint8Array, what = 'publicKey'): Sm2Point {
+  function entryFor(publicKey: Uint8Array, what: string): CachedPublic {
     if (!(publicKey instanceof Uint8Array)) throw new TypeError(`${what}: must be a Uint8Array`);
     const key = hexKey(publicKey);
     const hit = cache.get(key);
     if (hit) {
       cache.delete(key);
       cache.set(key, hit);
-      return hit.point;
+      return hit;
     }
     const point = decodePoint(publicKey, what);
-    cache.set(key, { point, uses: 0, table: false });
+    const entry: CachedPublic = { point, affine: point.toAffine(), uses: 0 };
+    cache.set(key, entry);
     if (cache.size > PUBLIC_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-    return point;
+    return entry;
   }
 
-  function mulAddPublic(u: bigint, v: bigint, P: Sm2Point, key: string): Sm2Point {
-    ensureBase();
-    const entry = cache.get(key);
-    if (entry && entry.point === P) {
-      entry.uses++;
-      if (!entry.table && entry.uses >= PUBLIC_TABLE_AFTER_USES) {
-        P.precompute(PUBLIC_TABLE_WINDOW, true);
-        entry.table = true;
-      }
-      if (entry.table) return Point.BASE.multiplyUnsafe(u).add(P.multiplyUnsafe(v));
-    }
-    // noble's Strauss–Shamir without tables is slower here than two separate products (no GLV on SM2).
-    return Point.BASE.multiplyUnsafe(u).add(P.multiplyUnsafe(v));
-  }
-
-  const curve: Sm2Curve = {
+  return {
     params: Object.freeze({ ...params }),
     Point,
     size,
-    publicPoint,
+    publicPoint: (publicKey, what = 'publicKey') => entryFor(publicKey, what).point,
     decodePoint,
-    mulAddPublic,
-    baseMultiply(k: bigint): Sm2Point {
-      ensureBase();
-      return Point.BASE.multiply(k);
+    baseMultiply(k: bigint): Affine {
+      if (k < 1n || k >= params.n) throw new RangeError('scalar outside [1, n−1]');
+      return toAffine(cc, combMultiplyAdd(cc, base(), k));
     },
+    mulAddPublic(u: bigint, v: bigint, publicKey: Uint8Array): Jacobian {
+      const entry = entryFor(publicKey, 'publicKey');
+      entry.uses++;
+      if (!entry.table && entry.uses >= PUBLIC_TABLE_AFTER_USES) entry.table = buildCombTable(cc, entry.affine, PUBLIC_TABLE_WINDOW, bits);
+      const uG = combMultiplyAdd(cc, base(), u);
+      if (entry.table) return combMultiplyAdd(cc, entry.table, v, uG);
+      const vP = entry.point.multiplyUnsafe(v);
+      return vP.is0() ? uG : jacobianAddAffine(cc, uG, vP.toAffine());
+    },
+    xModNEquals: (P, target) => jacobianXModNEquals(cc, P, target, params.n),
   };
-  return curve;
+}
+
+/** Uncompressed encoding 04 ‖ x ‖ y of an affine point. */
+export function encodePoint(curve: Sm2Curve, P: Affine): Uint8Array {
+  const out = new Uint8Array(1 + 2 * curve.size);
+  out[0] = 4;
+  out.set(bigintToBytes(P.x, curve.size), 1);
+  out.set(bigintToBytes(P.y, curve.size), 1 + curve.size);
+  return out;
 }
 
 /** Cache key of a public key. */

@@ -7,7 +7,7 @@
 import type { RandomSource } from '../../env.js';
 import { concat, constantTimeEqual } from '../../apdu/bytes.js';
 import { sm3, sm3Parts } from '../sm3.js';
-import { SM2_CURVE, bigintToBytes, type Sm2Curve } from './curve.js';
+import { SM2_CURVE, bigintToBytes, encodePoint, type Sm2Curve } from './curve.js';
 import {
   DER_TAG,
   derChildren,
@@ -53,7 +53,7 @@ export function sm2Encrypt(publicKey: Uint8Array, plaintext: Uint8Array, random:
   if (typeof random !== 'function') throw new TypeError('sm2Encrypt: random must be a RandomSource');
   for (let attempt = 0; attempt < 100; attempt++) {
     const k = randomScalar(random, 1n, curve.params.n - 1n, curve.size);
-    const c1 = curve.baseMultiply(k).toBytes(false);
+    const c1 = encodePoint(curve, curve.baseMultiply(k));
     // h = 1: S = h·P is P itself, already checked not to be the point at infinity.
     const xy2 = P.multiply(k).toBytes(false).subarray(1);
     const t = sm2Kdf(xy2, plaintext.length);

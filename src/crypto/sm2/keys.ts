@@ -3,7 +3,7 @@
  */
 import type { RandomSource } from '../../env.js';
 import { sm3Parts } from '../sm3.js';
-import { SM2_CURVE, bigintToBytes, bytesToBigint, hexKey, invert, type Sm2Curve } from './curve.js';
+import { SM2_CURVE, bigintToBytes, bytesToBigint, encodePoint, hexKey, invert, type Sm2Curve } from './curve.js';
 import { Lru } from './lru.js';
 
 /** An SM2 key pair: private key d (32 bytes) and public key 04 ‖ x ‖ y (65 bytes). */
@@ -55,7 +55,7 @@ export function sm2GenerateKeyPair(random: RandomSource, curve: Sm2Curve = SM2_C
   if (typeof random !== 'function') throw new TypeError('sm2GenerateKeyPair: random must be a RandomSource');
   const d = randomScalar(random, 1n, curve.params.n - 2n, curve.size);
   const privateKey = bigintToBytes(d, curve.size);
-  return { privateKey, publicKey: curve.baseMultiply(d).toBytes(false) };
+  return { privateKey, publicKey: encodePoint(curve, curve.baseMultiply(d)) };
 }
 
 /** Per-private-key values for signing: the public key and (1 + d)⁻¹ mod n. */
@@ -75,7 +75,7 @@ export function privateInfo(privateKey: Uint8Array, curve: Sm2Curve = SM2_CURVE)
   const hit = privateKey.length === curve.size ? cache.get(key) : undefined;
   if (hit) return hit;
   const d = sm2PrivateScalar(privateKey, 'privateKey', curve);
-  const info: PrivateInfo = { d, publicKey: curve.baseMultiply(d).toBytes(false), inv1d: invert(1n + d, curve.params.n) };
+  const info: PrivateInfo = { d, publicKey: encodePoint(curve, curve.baseMultiply(d)), inv1d: invert(1n + d, curve.params.n) };
   cache.set(key, info);
   return info;
 }

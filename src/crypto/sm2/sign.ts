@@ -6,7 +6,7 @@
 import type { RandomSource } from '../../env.js';
 import { concat } from '../../apdu/bytes.js';
 import { sm3Parts } from '../sm3.js';
-import { SM2_CURVE, bigintToBytes, bytesToBigint, hexKey, mod, type Sm2Curve } from './curve.js';
+import { SM2_CURVE, bigintToBytes, bytesToBigint, mod, type Sm2Curve } from './curve.js';
 import { DER_TAG, derChildren, derInteger, derReadInteger, derReadOne, derSequence } from './der.js';
 import { SM2_DEFAULT_ID, privateInfo, randomScalar, sm2Za } from './keys.js';
 
@@ -61,7 +61,7 @@ export function sm2Sign(privateKey: Uint8Array, message: Uint8Array, options: Sm
     } else {
       k = randomScalar(options.random!, 1n, n - 1n, curve.size);
     }
-    const x1 = curve.baseMultiply(k).toAffine().x;
+    const x1 = curve.baseMultiply(k).x;
     const r = mod(e + x1, n);
     const s = r === 0n || r + k === n ? 0n : mod(inv1d * (k - r * d), n);
     if (s !== 0n) return concat(bigintToBytes(r, curve.size), bigintToBytes(s, curve.size));
@@ -93,7 +93,7 @@ export function sm2SignatureComponents(signature: Uint8Array, curve: Sm2Curve = 
  */
 export function sm2Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, options?: Sm2VerifyOptions): boolean {
   const curve = options?.curve ?? SM2_CURVE;
-  const P = curve.publicPoint(publicKey);
+  curve.publicPoint(publicKey);
   checkMessage(message);
   if (!(signature instanceof Uint8Array)) throw new TypeError('signature: must be a Uint8Array');
   if (signature.length !== 2 * curve.size) throw new RangeError(`signature: expected ${2 * curve.size} bytes r‖s, got ${signature.length}`);
@@ -104,9 +104,9 @@ export function sm2Verify(publicKey: Uint8Array, message: Uint8Array, signature:
   const e = bytesToBigint(sm3Parts(sm2Za(publicKey, options?.id ?? SM2_DEFAULT_ID, curve), message));
   const t = mod(r + s, n);
   if (t === 0n) return false;
-  const X = curve.mulAddPublic(s, t, P, hexKey(publicKey));
-  if (X.is0()) return false;
-  return mod(e + X.toAffine().x, n) === r;
+  // (x1, y1) = s·G + t·P; accept iff (e + x1) mod n = r, i.e. x1 mod n = (r − e) mod n.
+  const X = curve.mulAddPublic(s, t, publicKey);
+  return curve.xModNEquals(X, mod(r - e, n));
 }
 
 /** DER SEQUENCE { r INTEGER, s INTEGER } of a 64-byte signature (as OpenSSL and X.509 carry it). */

@@ -97,10 +97,9 @@ describe('DDA and card maintenance', () => {
 
   it('the ATC at FFFF: GPO refused (6985), the ATC never wraps', () => {
     const fx = makeCard();
-    const image = JSON.parse(fx.store.saved);
-    image.apps.pboc.atc = 0xfffe;
-    fx.store.saved = JSON.stringify(image);
-    fx.reopen().powerOn('contact');
+    const image = fx.saved();
+    (image.apps.pboc as { atc: number }).atc = 0xfffe;
+    fx.replace(image).powerOn('contact');
     fx.card.transmit(SELECT);
     expect(fx.card.transmit(GPO(1)).sw).toBe(0x9000);
     expect(fx.card.transmit(GPO(1)).sw).toBe(0x6985);

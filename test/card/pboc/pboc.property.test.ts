@@ -91,7 +91,7 @@ function runCounting(fx: Fixture, s: Step): { responses: string[]; gpoOk: number
   return { responses: out, gpoOk };
 }
 
-const stateOf = (fx: Fixture) => (JSON.parse(fx.store.saved) as CardImage).apps.pboc as PbocState;
+const stateOf = (fx: Fixture) => fx.saved().apps.pboc as PbocState;
 
 describe('financial application laws', () => {
   it('ATC strictly increases with every GPO and survives power cuts; EC balance within [0, limit]', () => {
@@ -138,15 +138,14 @@ describe('financial application laws', () => {
       fc.property(fc.array(step, { minLength: 1, maxLength: 10 }), (steps) => {
         const fx = makeCard();
         // a foreign DF (stands for the SSSE tree) and foreign app state
-        const image = JSON.parse(fx.store.saved) as CardImage;
+        const image = fx.saved();
         image.mf.children.push({ kind: 'df', aid: 'D15600000501', label: 'foreign', children: [{ kind: 'ef', fid: 5, sfi: 5, structure: 'linear-fixed', records: ['0102'], read: 'free', update: 'never' }], pins: [{ id: 'PIN_SSSE', reference: 0, value: '123456', triesLeft: 3, maxTries: 3 }] });
         image.apps.other = { counter: 7 };
-        fx.store.saved = JSON.stringify(image);
-        fx.reopen();
+        fx.replace(image);
         const foreign = (img: CardImage) => JSON.stringify([img.mf.children.filter((c) => c.label === 'foreign'), img.apps.other, img.cardLifeCycle]);
         const before = foreign(image);
         for (const s of steps) run(fx, s);
-        expect(foreign(JSON.parse(fx.store.saved) as CardImage)).toBe(before);
+        expect(foreign(fx.saved())).toBe(before);
       }),
       { numRuns: 20 },
     );

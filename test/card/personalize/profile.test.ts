@@ -54,6 +54,12 @@ describe('profile errors', () => {
     }
   });
 
+  it('rejects an unknown contactless path', () => {
+    const p = good();
+    p.contactless.files = ['EF05', 'EF99'];
+    expect(() => parseProfile(p)).toThrow(/profile\.contactless\.files\.1: "EF99" is not a file path/);
+  });
+
   it('rejects a non-object and unknown key kinds', () => {
     expect(() => parseProfile([], 'x')).toThrow(/must be a JSON object/);
     const p = good();

@@ -123,3 +123,30 @@ describe('offline medical debit', () => {
     expect(processMedicalDebit(CommandApdu.parse(fromHex('00B2010C00')), port)).toBeUndefined();
   });
 });
+
+describe('MAC1 computed independently (node:crypto SM4, DOMAIN.md §1.4 layout written out by hand)', () => {
+  it('the card accepts MAC1 = fold4(SM4-CBC_SK(pad(account ‖ selfPay ‖ fund ‖ 31 ‖ terminalId ‖ time)))', async () => {
+    const { createCipheriv } = await import('node:crypto');
+    const ecb = (k: Uint8Array, d: Uint8Array) => {
+      const c = createCipheriv('sm4-ecb', k, null);
+      c.setAutoPadding(false);
+      return new Uint8Array(Buffer.concat([c.update(d), c.final()]));
+    };
+    const { port, psam } = makePort();
+    const init = run(port, `B028010113${toHex(encodeInit({ keyIndex: 1, ...amounts, terminalId: TERMINAL }))}`);
+    const r = decodeInitResponse(fromHex(init.slice(0, -4)));
+    const termSeq = fromHex('0000ABCD');
+    // SK = SM4_DPK(random ‖ sequence ‖ ABCD ‖ 00×8)
+    const dpk = psam.cardKey('DF04', 'DPK', card);
+    const sk = ecb(dpk, fromHex(`${toHex(r.random)}0001ABCD0000000000000000`));
+    // 000004D2 000001F4 00000BB8 31 310000000123 20260315093000 → 26 bytes, pad 80 00.. to 32, CBC, fold
+    const data = fromHex(`000004D2000001F400000BB831${toHex(TERMINAL)}${toHex(TIME)}800000000000`);
+    expect(data.length).toBe(32);
+    const c = createCipheriv('sm4-cbc', sk, new Uint8Array(16));
+    c.setAutoPadding(false);
+    const chain = new Uint8Array(Buffer.concat([c.update(data), c.final()]));
+    const last = chain.subarray(16);
+    const mac1 = Uint8Array.from([0, 1, 2, 3].map((i) => last[i]! ^ last[4 + i]! ^ last[8 + i]! ^ last[12 + i]!));
+    expect(run(port, `B02C01000F${toHex(encodeDebit({ terminalSequence: termSeq, time: TIME, mac1 }))}08`).slice(-4)).toBe('9000');
+  });
+});

@@ -225,6 +225,31 @@ describe('contactless gives partial data; secure messaging; second generation', 
     expect(tx(card, '00DC052806050420270101')).toBe('9000');
   });
 
+  it('gen2 3DES card: offline debit with DES session key and 3DES-derived TAC key, checked by the PSAM', () => {
+    const gen2 = parseProfile(load('fixtures/profiles/gen2-3des.json'));
+    const { card, image } = makeCard(gen2, load('fixtures/holders/gen2-liu.json'));
+    card.powerOn('contact');
+    const psam = Psam.fromProfile(gen2, seededRandom(5));
+    const cardDiv = { historical: hist8(image) };
+    const amounts = { account: 300, selfPay: 50, fund: 120 };
+    const terminalId = fromHex('370100000001');
+    const time = fromHex('20261122120000');
+    const termSeq = fromHex('00000010');
+    tx(card, '00A4040006D15600000503');
+    tx(card, '0020000003123456');
+    const init = tx(card, `B028010113${toHex(encodeInit({ keyIndex: 1, ...amounts, terminalId }))}`);
+    expect(init.slice(-4)).toMatch(/^(9000|61)/);
+    const data = init.endsWith('9000') ? init.slice(0, -4) : tx(card, `00C00000${init.slice(-2)}`).slice(0, -4);
+    const ir = decodeInitResponse(fromHex(data));
+    expect(ir.algorithm).toBe(0x01);
+    const { mac1, sessionKey } = psam.debitMac1(cardDiv, ir, amounts, terminalId, termSeq, time);
+    let out = tx(card, `B02C01000F${toHex(encodeDebit({ terminalSequence: termSeq, time, mac1 }))}`);
+    if (out.startsWith('61')) out = tx(card, `00C00000${out.slice(-2)}`);
+    expect(out.slice(-4)).toBe('9000');
+    expect(psam.verifyDebitTac(cardDiv, amounts, terminalId, termSeq, time, fromHex(out.slice(0, 8)))).toBe(true);
+    expect(psam.verifyDebitMac2(sessionKey, amounts, fromHex(out.slice(8, 16)))).toBe(true);
+  });
+
   it('the medical account survives a power cycle; the DEBIT of one session cannot complete an INIT of another', () => {
     const { card, image } = makeCard(profile, holder);
     const psam = Psam.fromProfile(profile, seededRandom(3));
