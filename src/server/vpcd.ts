@@ -312,7 +312,8 @@ export class VpcdClient {
       this.#warnedUnreachable = false;
       this.#connected = true;
       this.#connections++;
-      this.#log.info('connected to vpcd');
+      // While the card is out, vpcd drops the link after every presence poll: that churn is debug.
+      this.#log[this.slot.inserted ? 'info' : 'debug']('connected to vpcd');
       this.#emit({ type: 'connected' });
     });
     socket.on('data', (chunk: Buffer) => {
@@ -330,7 +331,7 @@ export class VpcdClient {
       this.#connected = false;
       if (this.#socket === socket) this.#socket = undefined;
       if (wasConnected) {
-        this.#log.info(this.#stopped ? 'disconnected from vpcd' : 'vpcd closed the connection');
+        this.#log[this.slot.inserted ? 'info' : 'debug'](this.#stopped ? 'disconnected from vpcd' : 'vpcd closed the connection');
         this.#emit({ type: 'disconnected' });
       }
       if (this.#stopped) return;
@@ -355,12 +356,17 @@ export class VpcdClient {
   async #handle(socket: Socket, frame: Uint8Array): Promise<void> {
     if (socket.destroyed) return;
     const message = classifyFrame(frame);
-    const answer = await this.#answer(message);
+    let answer = await this.#answer(message);
     if (answer === 'drop') {
       socket.destroy();
       return;
     }
     if (!answer || socket.destroyed) return;
+    if (answer.length > VPCD_MAX_PAYLOAD) {
+      // A vpcd message cannot carry it (2-byte length): never crash, answer "no precise diagnosis".
+      this.#log.error({ bytes: answer.length }, 'response too long for a vpcd message; answering 6F00');
+      answer = SW_NO_DIAGNOSIS;
+    }
     socket.write(encodeFrame(answer));
     if (answer.length === 0) {
       // An empty answer means "no card". vpcd then reads 0 bytes with MSG_WAITALL, which on Linux

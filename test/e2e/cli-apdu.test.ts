@@ -42,6 +42,17 @@ describe('sscard apdu --card', () => {
     expect(ex!.meaning).toMatch(/^6A82 \S/);
   });
 
+  it('--trace writes one JSON line per exchange', async () => {
+    const trace = join(dir, 'trace.jsonl');
+    const r = await sscard(['apdu', '--card', card, '--trace', trace, SELECT_SSSE, '00A4020002ABCD']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = readFileSync(trace, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { command: string; sw: string });
+    expect(lines.map((l) => [l.command, l.sw])).toEqual([
+      [SELECT_SSSE, '9000'],
+      ['00A4020002ABCD', '6A82'],
+    ]);
+  });
+
   it('the contactless interface answers through the pseudo-ATR path too', async () => {
     const r = await sscard(['apdu', '--card', card, '--interface', 'contactless', SELECT_SSSE]);
     expect(r.code, r.stderr).toBe(0);

@@ -200,3 +200,24 @@ describe('VpcdClient with a failing card', () => {
     expect(await vpcd.receive()).toEqual([0x6f, 0x00]);
   });
 });
+
+describe('VpcdClient with an oversized response', () => {
+  it('answers 6F00 instead of a frame whose length does not fit in 2 bytes, and keeps serving', async () => {
+    const vpcd = new FakeVpcd();
+    const port = await vpcd.listen();
+    const card = new FakeCard();
+    card.powerOn('contact');
+    const slot = new CardSlot(card, 'contact', { transmit: async () => new Uint8Array(0x10002) });
+    const client = new VpcdClient(slot, { port, log: silentLogger() });
+    cleanups.push(async () => {
+      await client.stop();
+      await vpcd.close();
+    });
+    client.start();
+    await vpcd.accepted();
+    vpcd.send([0x00, 0xb0, 0x00, 0x00, 0x00]);
+    expect(await vpcd.receive()).toEqual([0x6f, 0x00]);
+    vpcd.send([0x04]);
+    expect(await vpcd.receive()).toEqual(CONTACT_ATR);
+  });
+});

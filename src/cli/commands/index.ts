@@ -3,6 +3,7 @@
  * registers its command on the program.
  */
 import type { Command } from 'commander';
+import { register as demo } from './demo.js';
 import { register as card } from './card.js';
 import { register as apdu } from './apdu.js';
 import { register as readers } from './readers.js';
@@ -10,4 +11,4 @@ import { register as serve } from './serve.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [card, apdu, readers, serve];
+export const commands: RegisterCommand[] = [demo, card, apdu, readers, serve];

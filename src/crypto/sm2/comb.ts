@@ -3,13 +3,14 @@
  * (Jacobian + affine) additions: the hot path of SM2 signing (k·G) and verification (s·G + t·P).
  *
  * For a point B and window width w, the table holds the affine points j·2^(w·i)·B for every window i and
- * digit j in [1, 2^w − 1]; k·B is then the sum of one table point per non-zero w-bit digit of k — no
- * doublings. With noble's complete projective formulas an addition costs ~17 field multiplications; a
+ * j in [1, 2^(w−1)]; k·B is then the sum of one table point (or its negative) per non-zero signed w-bit
+ * digit of k — no doublings. With noble's complete projective formulas an addition costs ~17 field multiplications; a
  * mixed Jacobian addition costs 11 (8M + 3S, "add-1998-cmo-2" with Z2 = 1), hence this module.
  *
  * Not constant time: digits equal to zero are skipped and JavaScript BigInt arithmetic is variable-time
  * anyway (docs/crypto-sm2.md "Side channels"). Results are checked against noble in the tests.
  */
+import { invert } from '@noble/curves/abstract/modular.js';
 
 /** Field and curve constants the formulas need. */
 export interface CombCurve {
@@ -33,26 +34,15 @@ export interface Affine {
 /** A precomputed table for one base point. */
 export interface CombTable {
   readonly window: number;
-  /** windows[i][j − 1] = j · 2^(window·i) · B. */
+  /** windows[i][j − 1] = j · 2^(window·i) · B, j in [1, 2^(window−1)]. */
   readonly windows: Affine[][];
 }
 
 export const INFINITY: Jacobian = Object.freeze({ X: 1n, Y: 1n, Z: 0n });
 
-/** Modular inverse by the extended Euclidean algorithm (a ≠ 0 mod m). */
+/** Modular inverse (noble's extended Euclid, variable time); a ≠ 0 mod m. */
 function inv(a: bigint, m: bigint): bigint {
-  let r0 = a % m;
-  if (r0 < 0n) r0 += m;
-  let r1 = m;
-  let s0 = 1n;
-  let s1 = 0n;
-  while (r1 !== 0n) {
-    const q = r0 / r1;
-    [r0, r1] = [r1, r0 - q * r1];
-    [s0, s1] = [s1, s0 - q * s1];
-  }
-  if (r0 !== 1n) throw new RangeError('inverse of a non-invertible element');
-  return s0 < 0n ? s0 + m : s0;
+  return invert(a, m);
 }
 
 /** Point doubling for any a ("dbl-2007-bl"). */
@@ -127,37 +117,47 @@ function normalizeAll(c: CombCurve, points: Jacobian[]): Affine[] {
 }
 
 /**
- * Builds the table of base point `B` for scalars of up to `bits` bits.
- * Cost: about (2^w − 1)·⌈bits/w⌉ mixed additions and one inversion per window.
+ * Builds the signed-digit table of base point `B` for scalars of up to `bits` bits: for each window i,
+ * the points j·2^(w·i)·B for j in [1, 2^(w−1)] (negative digits use −P = (x, p − y)).
+ * Cost: about 2^(w−1)·⌈(bits + 1)/w⌉ mixed additions and two inversions per window.
  */
 export function buildCombTable(c: CombCurve, B: Affine, window: number, bits: number): CombTable {
-  if (!Number.isInteger(window) || window < 1 || window > 12) throw new RangeError('window: 1..12');
-  const count = Math.ceil(bits / window);
+  if (!Number.isInteger(window) || window < 2 || window > 12) throw new RangeError('window: 2..12');
+  const count = Math.ceil((bits + 1) / window);
+  const half = 1 << (window - 1);
   const windows: Affine[][] = [];
   let base: Affine = B;
   for (let i = 0; i < count; i++) {
     const row: Jacobian[] = [{ X: base.x, Y: base.y, Z: 1n }];
-    for (let j = 2; j < 1 << window; j++) row.push(jacobianAddAffine(c, row[row.length - 1]!, base));
-    const affine = normalizeAll(c, row);
-    windows.push(affine);
-    if (i + 1 < count) base = toAffine(c, jacobianAddAffine(c, row[row.length - 1]!, base)); // 2^w · base
+    for (let j = 2; j <= half; j++) row.push(jacobianAddAffine(c, row[row.length - 1]!, base));
+    windows.push(normalizeAll(c, row));
+    if (i + 1 < count) base = toAffine(c, jacobianDouble(c, row[half - 1]!)); // 2^w · base
   }
   return { window, windows };
 }
 
-/** acc + k·B with B's table (k ≥ 0 of at most the table's bit length). */
+/** acc + k·B with B's table (0 ≤ k < 2^bits of the table), signed w-bit digits. */
 export function combMultiplyAdd(c: CombCurve, table: CombTable, k: bigint, acc: Jacobian = INFINITY): Jacobian {
-  const w = BigInt(table.window);
-  const mask = (1n << w) - 1n;
+  const w = table.window;
+  const wn = BigInt(w);
+  const mask = (1n << wn) - 1n;
+  const half = 1 << (w - 1);
+  const full = 1 << w;
   let R = acc;
   let rest = k;
-  for (let i = 0; rest > 0n; i++) {
-    const digit = Number(rest & mask);
-    rest >>= w;
+  let carry = 0;
+  for (let i = 0; rest > 0n || carry; i++) {
+    let digit = Number(rest & mask) + carry;
+    rest >>= wn;
+    if (digit > half) {
+      digit -= full;
+      carry = 1;
+    } else carry = 0;
     if (digit !== 0) {
       const row = table.windows[i];
       if (!row) throw new RangeError('combMultiplyAdd: scalar longer than the table');
-      R = jacobianAddAffine(c, R, row[digit - 1]!);
+      const pt = row[Math.abs(digit) - 1]!;
+      R = jacobianAddAffine(c, R, digit > 0 ? pt : { x: pt.x, y: pt.y === 0n ? 0n : c.p - pt.y });
     }
   }
   return R;

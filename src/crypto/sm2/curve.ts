@@ -6,7 +6,7 @@
  * mixed Jacobian additions (./comb.ts): one for the base point, and a small LRU of per-public-key tables
  * keyed by the public key's hex.
  */
-import { Field, type IField } from '@noble/curves/abstract/modular.js';
+import { Field, invert as nobleInvert, type IField } from '@noble/curves/abstract/modular.js';
 import { weierstrass, type WeierstrassPoint, type WeierstrassPointCons } from '@noble/curves/abstract/weierstrass.js';
 import { toHex } from '../../apdu/bytes.js';
 import {
@@ -74,14 +74,15 @@ export interface Sm2Curve {
 
 const PUBLIC_CACHE_SIZE = 64;
 /**
- * Table sizes (src/crypto/sm2/comb.ts): the base point G gets 8-bit windows (32 × 255 affine points,
- * ~50 ms to build on the first private-key or verification operation; 32 mixed additions per k·G).
- * A public key gets 6-bit windows (43 × 63 points, ~15 ms) on its second use; its first use goes through
- * noble's wNAF multiplication without a table. Measured in bench/sm2.bench.ts.
+ * Table sizes (src/crypto/sm2/comb.ts, signed digits): the base point G gets 9-bit windows (29 × 256
+ * affine points, ~60 ms to build on the first private-key or verification operation of the process; 29
+ * mixed additions per k·G). A public key gets 7-bit windows (37 × 64 points, ~20-30 ms) on its fourth
+ * verification — the break-even against noble's table-less multiplication (~1.5-2.5 ms) is a few dozen
+ * uses, so keys seen once or twice never pay for a table. Measured in bench/sm2.bench.ts.
  */
-const BASE_TABLE_WINDOW = 8;
-const PUBLIC_TABLE_WINDOW = 6;
-const PUBLIC_TABLE_AFTER_USES = 2;
+const BASE_TABLE_WINDOW = 9;
+const PUBLIC_TABLE_WINDOW = 7;
+const PUBLIC_TABLE_AFTER_USES = 4;
 
 interface CachedPublic {
   point: Sm2Point;
@@ -220,15 +221,9 @@ export function mod(a: bigint, m: bigint): bigint {
   return r < 0n ? r + m : r;
 }
 
-/** Modular inverse (extended Euclid); m prime, a ≠ 0 mod m. */
+/** Modular inverse (noble's extended Euclid); m prime, a ≠ 0 mod m. */
 export function invert(a: bigint, m: bigint): bigint {
-  let [oldR, r] = [mod(a, m), m];
-  let [oldS, s] = [1n, 0n];
-  if (oldR === 0n) throw new RangeError('invert: zero has no inverse');
-  while (r !== 0n) {
-    const q = oldR / r;
-    [oldR, r] = [r, oldR - q * r];
-    [oldS, s] = [s, oldS - q * s];
-  }
-  return mod(oldS, m);
+  const r = mod(a, m);
+  if (r === 0n) throw new RangeError('invert: zero has no inverse');
+  return nobleInvert(r, m);
 }

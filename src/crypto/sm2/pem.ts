@@ -7,7 +7,7 @@
  * - SEC1 ECPrivateKey (RFC 5915) with the curve OID and public key — "EC PRIVATE KEY".
  */
 import { concat } from '../../apdu/bytes.js';
-import { SM2_CURVE, SM2_CURVE_OID, bigintToBytes } from './curve.js';
+import { SM2_CURVE_OID, bigintToBytes } from './curve.js';
 import {
   DER_TAG,
   derBitString,

@@ -178,8 +178,10 @@ export const SCRIPT_MAC_WRONG_SW = 0x6988;
  */
 export const EC_IDD_MAC_LENGTH = 4;
 
-/** Default SM2 user ID for ODA signatures (DOMAIN.md §2 [R]). */
-export const SM2_ODA_USER_ID = '1234567812345678';
+/**
+ * SM2 ODA layouts (certificates 90/9F46, SSAD 93, SDAD 9F4B) and the signer ID 1234567812345678 [R]
+ * are the crypto layer's single choice: src/crypto/cert/pboc-cert.ts PBOC_SM2_LAYOUT.
+ */
 
 /**
  * qPBOC decision at GPO [R], in order:

@@ -1,18 +1,14 @@
 /**
  * The cryptography the financial application uses, behind one adapter over the shared crypto layer
  * (src/crypto/kdf.ts, mac.ts, block-cipher.ts, sm2/): UDK and session-key derivation, application
- * cryptogram, ARPC, MAC, ECB encipherment, SM2 signatures with the ODA user ID (DOMAIN.md §2 [C/R];
+ * cryptogram, ARPC, MAC, ECB encipherment, SM2 public keys (DOMAIN.md §2 [C/R];
  * src/crypto/choices.ts holds the symmetric [R] blocks).
  */
-import type { RandomSource } from '../../../env.js';
 import { createBlockCipher } from '../../../crypto/block-cipher.js';
 import { pbocApplicationCryptogram, pbocArpc, pbocSessionKey, pbocUdk } from '../../../crypto/kdf.js';
 import { pbocMac } from '../../../crypto/mac.js';
-import { sm2PublicKeyFromPrivate, sm2Sign, sm2Verify } from '../../../crypto/sm2/index.js';
-import { SM2_ODA_USER_ID } from './choices.js';
+import { sm2PublicKeyFromPrivate } from '../../../crypto/sm2/index.js';
 import type { PbocAlgorithm } from './state.js';
-
-const ODA_ID = new TextEncoder().encode(SM2_ODA_USER_ID);
 
 export const pbocCrypto = {
   /** UDK from an issuer master key (kdf.ts `pbocUdk`). */
@@ -36,12 +32,5 @@ export const pbocCrypto = {
   /** SM2 public key 04 ‖ X ‖ Y of a private key. */
   sm2PublicKey(privateKey: Uint8Array): Uint8Array {
     return sm2PublicKeyFromPrivate(privateKey);
-  },
-  /** SM2 signature r ‖ s over SM3(Z_A ‖ message), ID 1234567812345678. */
-  sm2Sign(privateKey: Uint8Array, message: Uint8Array, random: RandomSource): Uint8Array {
-    return sm2Sign(privateKey, message, { id: ODA_ID, random });
-  },
-  sm2Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-    return sm2Verify(publicKey, message, signature, { id: ODA_ID });
   },
 };

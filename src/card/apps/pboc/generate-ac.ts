@@ -21,7 +21,6 @@ import { constructed, parseDol, splitDolData, tlv } from './tlv.js';
 
 const CDOL1_ENTRIES = parseDol(CDOL1);
 const CDOL2_ENTRIES = parseDol(CDOL2);
-const RANK: Record<CryptogramType, number> = { AAC: 0, TC: 1, ARQC: 2 };
 const REQUEST: Record<number, CryptogramType | undefined> = { 0x00: 'AAC', 0x40: 'TC', 0x80: 'ARQC' };
 
 function cdolData(entries: ReturnType<typeof parseDol>, data: Uint8Array): Record<string, string> {

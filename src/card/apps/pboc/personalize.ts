@@ -91,9 +91,9 @@ export function buildFinancial(
   // records and certificates
   const staticRec = staticRecord(profile, card);
   const sda = staticDataToAuthenticate(staticRec);
-  const issuerCert = buildIssuerCertificate(deps.random, caPrivate, pan.slice(0, 8), expiry, deps.random(3), publicKeyXY(issuerPrivate));
-  const iccCert = buildIccCertificate(deps.random, issuerPrivate, pan, expiry, deps.random(3), publicKeyXY(iccPrivate), sda);
-  const ssad = buildSsad(deps.random, issuerPrivate, deps.random(2), sda);
+  const issuerCert = buildIssuerCertificate({ caPrivateKey: caPrivate, issuerId: pan.slice(0, 8), expiry, serial: deps.random(3), issuerPublicKey: publicKeyXY(issuerPrivate), random: deps.random });
+  const iccCert = buildIccCertificate({ issuerPrivateKey: issuerPrivate, pan, expiry, serial: deps.random(3), iccPublicKey: publicKeyXY(iccPrivate), staticData: sda, random: deps.random });
+  const ssad = buildSsad({ issuerPrivateKey: issuerPrivate, dac: deps.random(2), staticData: sda, random: deps.random });
   const odaRecords = [
     constructed('70', tlv('8F', fromHex(profile.oda.caIndex)), tlv('90', issuerCert)),
     constructed('70', tlv('9F46', iccCert)),

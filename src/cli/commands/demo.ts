@@ -1,0 +1,107 @@
+/**
+ * `sscard demo`: personalise a card on embedded defaults and drive it through its applications with
+ * the APDUs printed — the first thing to run after `npm install`.
+ */
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { toHex } from '../../apdu/bytes.js';
+import { getResponseLayer } from '../../apdu/layers/get-response.js';
+import { describeSw } from '../../apdu/status-word-table.js';
+import { layered, type Transport, type TransportLayer } from '../../apdu/transport.js';
+import { createCard, writeFileAtomic } from '../../card/index.js';
+import { loadFinancialPersonalizer, personalize } from '../../card/personalize/personalize.js';
+import { testCaChain } from '../../card/personalize/pki.js';
+import { sampleHolder } from '../../card/personalize/sample-holder.js';
+import { seededRandom, systemClock } from '../../env.js';
+import { silentLogger } from '../../log.js';
+import { Psam } from '../../terminal/psam/psam.js';
+import { SimulatedTransport } from '../../terminal/transports/simulated.js';
+import { contactTour, contactlessTour, TourError, type TourReport } from '../../terminal/flows/card-tour.js';
+import { UserError } from '../errors.js';
+import { loadProfile } from './card.js';
+
+/** A layer that prints every exchange as `> command` / `< response  SW meaning`. */
+function printLayer(out: (line: string) => void): TransportLayer {
+  return (inner: Transport): Transport => ({
+    async transmit(command) {
+      out(`    > ${toHex(command)}`);
+      const response = await inner.transmit(command);
+      const sw = (response[response.length - 2]! << 8) | response[response.length - 1]!;
+      out(`    < ${toHex(response.subarray(0, response.length - 2)) || '(no data)'}  ${describeSw(sw)}`);
+      return response;
+    },
+  });
+}
+
+function printReport(out: (line: string) => void, report: TourReport): void {
+  out('');
+  out(`  ${report.title}`);
+  const width = Math.max(...report.facts.map(([k]) => k.length));
+  for (const [k, v] of report.facts) out(`    ${k.padEnd(width)}  ${v}`);
+}
+
+export function register(program: Command): void {
+  program
+    .command('demo')
+    .description('personalise a card in memory and run it through its applications, printing every APDU')
+    .option('--profile <name|file>', 'card profile to personalise (bundled: shanghai, sichuan, gen2-3des)', 'shanghai')
+    .option('--seed <n>', 'seed of the (NOT secure) random source, for a repeatable run', '2026')
+    .option('--no-apdus', 'print only what each step found, not the APDUs')
+    .option('--out <file>', 'also save the card image there (then try: sscard card show <file>)')
+    .addHelpText(
+      'after',
+      `
+Steps: SSSE free-read data (EF05/EF06), the PSAM card check (INTERNAL AUTHENTICATE), the PIN-protected
+medical-insurance file (DF04), PKI identity authentication (challenge -> SM2 signature -> certificate
+chain), then the financial application over the contactless interface (PPSE, EC balance).
+
+Examples:
+  sscard demo
+  sscard demo --profile sichuan --no-apdus
+  sscard demo --out card.json && sscard card show card.json`,
+    )
+    .action(async (opts: { profile: string; seed: string; apdus: boolean; out?: string }) => {
+      if (!/^\d+$/.test(opts.seed) || Number(opts.seed) > 0xffffffff) throw new UserError(`--seed must be an integer 0..4294967295, got "${opts.seed}"`);
+      const out = (line: string) => process.stdout.write(`${line}\n`);
+      const random = seededRandom(Number(opts.seed));
+      const clock = systemClock;
+      const profile = loadProfile(opts.profile);
+      const holder = sampleHolder(profile, random);
+      out(`Personalising a ${profile.name} card for ${holder.name} (card number ${holder.cardNumber}) …`);
+      const image = personalize(profile, holder, { random, clock, financial: await loadFinancialPersonalizer() });
+      if (opts.out) {
+        if (existsSync(opts.out)) throw new UserError(`${opts.out} exists: choose another --out (the demo never overwrites a card)`);
+        writeFileAtomic(opts.out, `${JSON.stringify(image, null, 1)}\n`);
+        out(`Card image saved to ${opts.out}`);
+      }
+      const card = createCard(image, { random, clock, log: silentLogger() });
+      const traced = (t: Transport) => (opts.apdus ? layered(t, printLayer(out), getResponseLayer()) : layered(t, getResponseLayer()));
+
+      try {
+        const contact = new SimulatedTransport(card, { interface: 'contact' });
+        out(`\nContact interface: ATR ${toHex(contact.atr)} (${profile.protocol})`);
+        const ca = profile.pki ? testCaChain(profile) : undefined;
+        await contactTour({
+          transport: traced(contact),
+          atr: contact.atr,
+          psam: Psam.fromProfile(profile, random),
+          pin: profile.defaultPin,
+          random,
+          clock,
+          ...(ca ? { root: ca.root.der, issuing: ca.issuing.der } : {}),
+          onReport: (r) => printReport(out, r),
+        });
+        card.powerOff();
+        if (card.interfaces.includes('contactless')) {
+          const rf = new SimulatedTransport(card, { interface: 'contactless' });
+          out(`\nContactless interface: ATR ${toHex(rf.atr)}`);
+          printReport(out, await contactlessTour(traced(rf)));
+        }
+        out('\nDone. Next: `sscard card new --profile shanghai --out card.json`, then `sscard apdu --card card.json 00A404000F7378312E73682EC9E7BBE1B1A3D5CF`,');
+        out('or put the card into pcscd with `sscard serve --card card.json` (see README).');
+      } catch (err) {
+        if (err instanceof TourError) throw new UserError(`demo step failed: ${err.message}`, 1);
+        throw err;
+      }
+    });
+}
