@@ -194,13 +194,11 @@ export const EC_IDD_MAC_LENGTH = 4;
  * Implemented by `qpbocDecision` in gpo.ts, which reads only the constants of this file.
  */
 
-/**
- * CARD BLOCK (84 16) through the financial application blocks the payment applications (PSE, PPSE and
- * the ADF), not the social-security applications: the two accounts are independent (issue 4) [R].
- */
-export const CARD_BLOCK_SCOPE = 'payment-applications' as const;
-
 /** Status word of SELECT on a blocked application (EMV: 6283 selected file invalidated, FCI returned). */
 export const BLOCKED_SELECT_SW = 0x6283;
-/** Status word of SELECT on a blocked payment directory after CARD BLOCK [R] (EMV: 6A81). */
+/**
+ * CARD BLOCK (84 16) through the financial application blocks the payment applications (PSE, PPSE and
+ * the ADF: `PbocState.cardBlocked`), not the social-security applications — the two accounts are
+ * independent (issue 4) [R]. SELECT of any of them then answers this status word (EMV: 6A81).
+ */
 export const CARD_BLOCKED_SW = 0x6a81;
