@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/apdu/bytes.js';
 import { seededRandom } from '../../src/env.js';
-import { buildCombTable, combMultiplyAdd, jacobianXModNEquals, toAffine } from '../../src/crypto/sm2/comb.js';
+import { buildCombTable, combMultiplyAdd, jacobianXModNEquals, toAffine, wnafMultiply } from '../../src/crypto/sm2/comb.js';
 import { SM2_CURVE, createSm2Curve, sm2GenerateKeyPair, sm2Sign, sm2Verify } from '../../src/crypto/sm2/index.js';
 
 const { n, p, a } = SM2_CURVE.params;
@@ -32,7 +32,8 @@ describe('comb tables agree with noble', () => {
         const { publicKey } = sm2GenerateKeyPair(seededRandom(seed));
         const P = SM2_CURVE.publicPoint(publicKey);
         const ref = G.multiply(u).add(P.multiply(v)).toAffine();
-        for (let use = 0; use < 3; use++) {
+        for (let use = 0; use < 5; use++) {
+          // uses 1-3: wNAF for t·P; from use 4: P's own table
           const J = SM2_CURVE.mulAddPublic(u, v, publicKey);
           const aff = toAffine({ p, a }, J);
           expect([aff.x, aff.y]).toEqual([ref.x, ref.y]);
@@ -44,7 +45,7 @@ describe('comb tables agree with noble', () => {
     );
   });
 
-  it('a small window and a base point other than G (test-curve table of P = 7·G)', () => {
+  it('a small window, a base point other than G, and wNAF with generic-a doublings (test curve, P = 7·G)', () => {
     const curve = createSm2Curve({
       p: 0x8542d69e4c044f18e8b92435bf6ff7de457283915c45517d722edb8b08f1dfc3n,
       a: 0x787968b4fa32c3fd2417842e73bbfeff2f3c848b6831d7e0ec65228b3937e498n,
@@ -62,6 +63,8 @@ describe('comb tables agree with noble', () => {
         const ref = B.multiply(k).toAffine();
         expect([ours.x, ours.y]).toEqual([ref.x, ref.y]);
         expect(jacobianXModNEquals(cc, combMultiplyAdd(cc, table, k), ref.x % curve.params.n, curve.params.n)).toBe(true);
+        const w = toAffine(cc, wnafMultiply(cc, B.toAffine(), k)); // generic-a doublings
+        expect([w.x, w.y]).toEqual([ref.x, ref.y]);
       }),
       { numRuns: 20 },
     );

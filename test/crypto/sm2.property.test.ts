@@ -2,12 +2,15 @@
  * SM2 properties (fast-check, modest run counts: the machine is shared) and rejection of malformed input
  * with clear errors.
  */
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../src/apdu/bytes.js';
 import { seededRandom } from '../../src/env.js';
 import {
+  SM2_CURVE,
   SM2_CURVE_PARAMS,
+  sm2Kdf,
   sm2CiphertextFromDer,
   sm2CiphertextToDer,
   sm2Decrypt,
@@ -83,7 +86,7 @@ describe('SM2 properties', () => {
     );
   });
 
-  it('generated keys are in range and deterministic for a seeded RandomSource', () => {
+  it('keys, signatures and ciphertexts are deterministic for a seeded RandomSource; keys in range', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0 }), (seed) => {
         const a = sm2GenerateKeyPair(seededRandom(seed));
@@ -92,6 +95,10 @@ describe('SM2 properties', () => {
         const d = BigInt('0x' + toHex(a.privateKey));
         expect(d >= 1n && d <= n - 2n).toBe(true);
         expect(toHex(sm2PublicKeyFromPrivate(a.privateKey))).toBe(toHex(a.publicKey));
+        // signatures and ciphertexts depend only on the inputs and the injected RandomSource
+        const m = Uint8Array.of(seed & 0xff, 1, 2);
+        expect(toHex(sm2Sign(a.privateKey, m, { random: seededRandom(seed + 1) }))).toBe(toHex(sm2Sign(a.privateKey, m, { random: seededRandom(seed + 1) })));
+        expect(toHex(sm2Encrypt(a.publicKey, m, seededRandom(seed + 2)))).toBe(toHex(sm2Encrypt(a.publicKey, m, seededRandom(seed + 2))));
       }),
       { numRuns: 10 },
     );
@@ -156,6 +163,20 @@ describe('SM2 rejects malformed input with clear errors', () => {
     expect(() => sm2CiphertextFromDer(shortHash)).toThrow(/SM2Cipher: hash must be 32 bytes, got 31/);
     const offCurve = derSequence(derInteger(x), derInteger(y ^ 1n), derOctetString(ct.subarray(65, 97)), derOctetString(ct.subarray(97)));
     expect(() => sm2CiphertextFromDer(offCurve)).toThrow(/SM2Cipher C1: not a point on the curve/);
+  });
+
+  it('decryption refuses a ciphertext whose KDF output t is all zero (GM/T 0003.4 §7.1 B4)', () => {
+    // Build one by hand with noble's arithmetic: find k with KDF(x2 ‖ y2, 1 byte) = 00, then C2 = M.
+    const P = SM2_CURVE.Point.fromBytes(keys.publicKey);
+    const M = Uint8Array.of(0x5a);
+    for (let k = 1000n; ; k++) {
+      const S = P.multiply(k).toBytes(false).subarray(1);
+      if (sm2Kdf(S, 1)[0] !== 0) continue;
+      const c3 = createHash('sm3').update(S.subarray(0, 32)).update(M).update(S.subarray(32)).digest();
+      const ct = Uint8Array.from([...SM2_CURVE.Point.BASE.multiply(k).toBytes(false), ...c3, ...M]);
+      expect(() => sm2Decrypt(keys.privateKey, ct)).toThrow(/KDF output is all zero/);
+      break;
+    }
   });
 
   it('key containers: another curve OID and garbage PEM', () => {

@@ -153,9 +153,12 @@ Examples:
     )
     .action(async (opts: ServeOptions) => {
       const log = createLogger({ level: opts.logLevel });
+      // Listen for the signals first: one that arrives while the cards are being opened stops the server
+      // as soon as it is up, instead of being lost.
+      const stopRequested = untilSignal();
       const running = await startServing(opts, log);
       if (running.control) log.info({ control: running.control.url }, `control interface on ${running.control.url}`);
-      const signal = await untilSignal();
+      const signal = await stopRequested;
       log.info({ signal }, 'stopping');
       await running.stop();
       log.info('stopped');

@@ -45,10 +45,30 @@ function inv(a: bigint, m: bigint): bigint {
   return invert(a, m);
 }
 
-/** Point doubling for any a ("dbl-2007-bl"). */
+/** Point doubling for a = −3 ("dbl-2001-b", 3M + 5S). */
+function jacobianDoubleAm3(p: bigint, P: Jacobian): Jacobian {
+  const delta = (P.Z * P.Z) % p;
+  const gamma = (P.Y * P.Y) % p;
+  const beta = (P.X * gamma) % p;
+  const alpha = (3n * (((P.X - delta) * (P.X + delta)) % p)) % p;
+  let X3 = ((alpha * alpha) % p) - 8n * beta;
+  X3 %= p;
+  if (X3 < 0n) X3 += p;
+  const yz = P.Y + P.Z;
+  let Z3 = ((yz * yz) % p) - gamma - delta;
+  Z3 %= p;
+  if (Z3 < 0n) Z3 += p;
+  let Y3 = ((alpha * (4n * beta - X3)) % p) - ((8n * ((gamma * gamma) % p)) % p);
+  Y3 %= p;
+  if (Y3 < 0n) Y3 += p;
+  return { X: X3, Y: Y3, Z: Z3 };
+}
+
+/** Point doubling for any a ("dbl-2007-bl"; "dbl-2001-b" when a = −3). */
 export function jacobianDouble(c: CombCurve, P: Jacobian): Jacobian {
   const { p, a } = c;
   if (P.Z === 0n || P.Y === 0n) return INFINITY;
+  if (a === p - 3n) return jacobianDoubleAm3(p, P);
   const XX = (P.X * P.X) % p;
   const YY = (P.Y * P.Y) % p;
   const YYYY = (YY * YY) % p;
@@ -158,6 +178,42 @@ export function combMultiplyAdd(c: CombCurve, table: CombTable, k: bigint, acc: 
       if (!row) throw new RangeError('combMultiplyAdd: scalar longer than the table');
       const pt = row[Math.abs(digit) - 1]!;
       R = jacobianAddAffine(c, R, digit > 0 ? pt : { x: pt.x, y: pt.y === 0n ? 0n : c.p - pt.y });
+    }
+  }
+  return R;
+}
+
+/**
+ * k·P for a point used once (no table worth building): width-5 wNAF over the odd multiples P, 3P, …, 15P
+ * (normalized to affine with one inversion), doublings in Jacobian coordinates. k ≥ 0.
+ */
+export function wnafMultiply(c: CombCurve, P: Affine, k: bigint): Jacobian {
+  const W = 5n;
+  const full = 1n << W;
+  const half = full >> 1n;
+  const digits: number[] = [];
+  for (let rest = k; rest > 0n; rest >>= 1n) {
+    if (rest & 1n) {
+      let d = rest & (full - 1n);
+      if (d >= half) d -= full;
+      rest -= d;
+      digits.push(Number(d));
+    } else digits.push(0);
+  }
+  if (digits.length === 0) return INFINITY;
+  const twoP = jacobianDouble(c, { X: P.x, Y: P.y, Z: 1n });
+  if (twoP.Z === 0n) throw new RangeError('wnafMultiply: point of order 2');
+  const twoPa = toAffine(c, twoP);
+  const odd: Jacobian[] = [{ X: P.x, Y: P.y, Z: 1n }];
+  for (let i = 1; i < 8; i++) odd.push(jacobianAddAffine(c, odd[i - 1]!, twoPa));
+  const table = normalizeAll(c, odd);
+  let R = INFINITY;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    R = jacobianDouble(c, R);
+    const d = digits[i]!;
+    if (d !== 0) {
+      const pt = table[(Math.abs(d) - 1) >> 1]!;
+      R = jacobianAddAffine(c, R, d > 0 ? pt : { x: pt.x, y: pt.y === 0n ? 0n : c.p - pt.y });
     }
   }
   return R;

@@ -2,9 +2,9 @@
  * SM2 curves (GM/T 0003.5 recommended curve; GM/T 0003.2 Annex A test curve accepted through
  * {@link createSm2Curve}) on `@noble/curves` v2 `weierstrass()` (DOMAIN.md §6, §6.1).
  *
- * noble decodes and validates points; the hot paths (k·G, u·G + v·P) use precomputed window tables with
- * mixed Jacobian additions (./comb.ts): one for the base point, and a small LRU of per-public-key tables
- * keyed by the public key's hex.
+ * noble decodes and validates points; scalar multiplications use ./comb.ts: precomputed window tables with
+ * mixed Jacobian additions for k·G and u·G + v·P (one table for the base point, a small LRU of
+ * per-public-key tables keyed by the key's hex), width-5 wNAF for points used once (docs/crypto-sm2.md).
  */
 import { Field, invert as nobleInvert, type IField } from '@noble/curves/abstract/modular.js';
 import { weierstrass, type WeierstrassPoint, type WeierstrassPointCons } from '@noble/curves/abstract/weierstrass.js';
@@ -12,8 +12,8 @@ import { toHex } from '../../apdu/bytes.js';
 import {
   buildCombTable,
   combMultiplyAdd,
-  jacobianAddAffine,
   jacobianXModNEquals,
+  wnafMultiply,
   toAffine,
   type Affine,
   type CombCurve,
@@ -68,6 +68,8 @@ export interface Sm2Curve {
    * P's own table from its second use on.
    */
   mulAddPublic(u: bigint, v: bigint, publicKey: Uint8Array): Jacobian;
+  /** k·P (affine) for a point used once, k in [1, n−1] (width-5 wNAF, ./comb.ts). */
+  multiply(P: Sm2Point, k: bigint): Affine;
   /** Whether the affine x of `P`, reduced mod n, equals `target` (no inversion). */
   xModNEquals(P: Jacobian, target: bigint): boolean;
 }
@@ -77,8 +79,8 @@ const PUBLIC_CACHE_SIZE = 64;
  * Table sizes (src/crypto/sm2/comb.ts, signed digits): the base point G gets 9-bit windows (29 × 256
  * affine points, ~60 ms to build on the first private-key or verification operation of the process; 29
  * mixed additions per k·G). A public key gets 7-bit windows (37 × 64 points, ~20-30 ms) on its fourth
- * verification — the break-even against noble's table-less multiplication (~1.5-2.5 ms) is a few dozen
- * uses, so keys seen once or twice never pay for a table. Measured in bench/sm2.bench.ts.
+ * verification; before that t·P is a width-5 wNAF multiplication (~1.5 ms): the table pays for itself only
+ * after a few dozen uses, so keys seen once or twice never build one. Measured in bench/sm2.bench.ts.
  */
 const BASE_TABLE_WINDOW = 9;
 const PUBLIC_TABLE_WINDOW = 7;
@@ -171,12 +173,14 @@ export function createSm2Curve(params: Sm2CurveParams): Sm2Curve {
       const entry = entryFor(publicKey, 'publicKey');
       entry.uses++;
       if (!entry.table && entry.uses >= PUBLIC_TABLE_AFTER_USES) entry.table = buildCombTable(cc, entry.affine, PUBLIC_TABLE_WINDOW, bits);
-      const uG = combMultiplyAdd(cc, base(), u);
-      if (entry.table) return combMultiplyAdd(cc, entry.table, v, uG);
-      const vP = entry.point.multiplyUnsafe(v);
-      return vP.is0() ? uG : jacobianAddAffine(cc, uG, vP.toAffine());
+      if (entry.table) return combMultiplyAdd(cc, entry.table, v, combMultiplyAdd(cc, base(), u));
+      return combMultiplyAdd(cc, base(), u, wnafMultiply(cc, entry.affine, v));
     },
     xModNEquals: (P, target) => jacobianXModNEquals(cc, P, target, params.n),
+    multiply(P: Sm2Point, k: bigint): Affine {
+      if (k < 1n || k >= params.n) throw new RangeError('scalar outside [1, n−1]');
+      return toAffine(cc, wnafMultiply(cc, P.toAffine(), k));
+    },
   };
 }
 

@@ -54,8 +54,10 @@ export function sm2Encrypt(publicKey: Uint8Array, plaintext: Uint8Array, random:
   for (let attempt = 0; attempt < 100; attempt++) {
     const k = randomScalar(random, 1n, curve.params.n - 1n, curve.size);
     const c1 = encodePoint(curve, curve.baseMultiply(k));
-    // h = 1: S = h·P is P itself, already checked not to be the point at infinity.
-    const xy2 = P.multiply(k).toBytes(false).subarray(1);
+    // h = 1: S = h·P is P itself, already checked not to be the point at infinity. k·P with sscard's own
+    // wNAF (not noble's multiply, whose scalar blinding draws from a hidden RNG): the result depends only
+    // on the inputs and the injected RandomSource.
+    const xy2 = encodePoint(curve, curve.multiply(P, k)).subarray(1);
     const t = sm2Kdf(xy2, plaintext.length);
     if (allZero(t)) continue;
     const c2 = plaintext.map((m, i) => m ^ t[i]!);
@@ -79,7 +81,7 @@ export function sm2Decrypt(privateKey: Uint8Array, ciphertext: Uint8Array, curve
   const C1 = curve.decodePoint(ciphertext.subarray(0, c1Length), 'ciphertext C1');
   const c3 = ciphertext.subarray(c1Length, c1Length + C3_LENGTH);
   const c2 = ciphertext.subarray(c1Length + C3_LENGTH);
-  const xy2 = C1.multiply(d).toBytes(false).subarray(1);
+  const xy2 = encodePoint(curve, curve.multiply(C1, d)).subarray(1);
   const t = sm2Kdf(xy2, c2.length);
   if (allZero(t)) throw new Error('sm2Decrypt: KDF output is all zero (invalid ciphertext)');
   const m = c2.map((c, i) => c ^ t[i]!);
