@@ -14,7 +14,9 @@ export function buildProgram(): Command {
     )
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
-    .configureHelp({ sortSubcommands: false });
+    .configureHelp({ sortSubcommands: false })
+    // before the sub-commands are added, so that they inherit it: no process.exit() from inside
+    .exitOverride();
   for (const register of commands) register(program);
   return program;
 }
@@ -22,7 +24,6 @@ export function buildProgram(): Command {
 /** Runs the CLI; returns the process exit code. Never lets a stack trace reach the user. */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv);
     return 0;

@@ -54,6 +54,15 @@ export interface OpenedCard {
   close(): Promise<void>;
 }
 
+/**
+ * Makes sure the process ends once a PC/SC command is done. pcsclite runs pcscd calls on native threads;
+ * a call abandoned after a timeout (pcscd or a reader hung) can keep the event loop alive forever. This
+ * timer does not keep the process alive itself; it only ends one that would otherwise hang.
+ */
+export function exitWhenDone(graceMs = 1000): void {
+  setTimeout(() => process.exit(), graceMs).unref();
+}
+
 /** A logger for `--trace`: a JSON-lines file, or silence when not asked. */
 export function traceLogger(file: string | undefined): Logger {
   return file ? createLogger({ file, level: 'trace' }) : silentLogger();

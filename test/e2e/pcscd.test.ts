@@ -10,7 +10,7 @@
  * All pcscd tests live in this one file: they share one pcscd and its vpcd slots and must not run
  * concurrently. Skipped, with a note, where pcscd or vpcd is not installed (.ci/run installs both).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,13 +78,18 @@ describe.skipIf(!probe.ok)('through pcscd and vpcd', () => {
     atrHex = image.atr.contact.toUpperCase();
     serve = new Background(process.execPath, [
       // One process, two cards on consecutive slots: 35963 (slot 0) and 35964 (slot 1).
-      SSCARD, 'serve', '--card', cardFileT0, '--card', cardFile, '--port', '35963', '--control', controlSocket, '--trace', traceFile, '--log-level', 'info',
+      SSCARD, 'serve', '--card', cardFileT0, '--card', cardFile, '--port', '35963', '--control', controlSocket, '--trace', traceFile, '--log-level', 'debug',
     ]);
     await serve.waitFor(/control interface on/, 'sscard serve to start');
     await eventually(async () => {
       const { json } = await control(controlSocket, 'GET', '/cards');
       return json.cards.length === 2 && json.cards.every((c: { connected: boolean; powered: boolean }) => c.connected && c.powered);
     }, 'pcscd to power the served cards');
+  });
+
+  afterEach((ctx) => {
+    // On a failure, show what the server saw (vpcd connections, control requests, errors).
+    if (ctx.task.result?.state === 'fail' && serve) console.error(`[e2e] sscard serve output:\n${serve.output.slice(-4000)}`);
   });
 
   afterAll(async () => {

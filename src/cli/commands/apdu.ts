@@ -10,7 +10,7 @@ import { ResponseApdu } from '../../apdu/response-apdu.js';
 import { describeSw } from '../../apdu/status-word-table.js';
 import { TransportError } from '../../apdu/transport.js';
 import { UserError } from '../errors.js';
-import { addTransportOptions, openTransport, TRANSPORT_HELP, type TransportOptionValues } from '../transport-options.js';
+import { addTransportOptions, exitWhenDone, openTransport, TRANSPORT_HELP, type TransportOptionValues } from '../transport-options.js';
 
 /** One exchange as `--json` prints it. */
 export interface ApduExchange {
@@ -63,8 +63,9 @@ export function register(program: Command): void {
     'after',
     `${TRANSPORT_HELP}
 
-Output: "> command" then "< response  SW meaning" per APDU (response = data followed by SW1 SW2). The exit code is 0 whatever the status
-words are (a status word is the card's answer, not a failure); 1 for a reader/card failure, 2 for usage.
+Output: "> command" then "< response  SW meaning" per APDU (response = data followed by SW1 SW2).
+The exit code is 0 whatever the status words are (a status word is the card's answer, not a failure);
+1 for a reader/card failure, 2 for usage.
 
 Examples:
   sscard apdu --card card.json 00A404000E325041592E5359532E4444463031
@@ -75,27 +76,36 @@ Examples:
   );
   cmd.action(async (hex: string[], opts: TransportOptionValues & { json?: boolean }) => {
     const commands = parseApduArgs(hex);
-    const opened = await openTransport(opts);
-    const results: ApduExchange[] = [];
     try {
-      for (const command of commands) {
-        let response: Uint8Array;
-        try {
-          response = await opened.transport.transmit(command);
-        } catch (err) {
-          if (err instanceof TransportError) {
-            if (!opts.json) process.stdout.write(`> ${toHex(command)}\n`);
-            throw new UserError(`${opened.description}: ${err.message}`, 1);
-          }
-          throw err;
-        }
-        const ex = exchange(command, response);
-        results.push(ex);
-        if (!opts.json) process.stdout.write(`> ${ex.command}\n< ${ex.response}  ${ex.meaning}\n`);
-      }
+      await sendAll(commands, opts);
     } finally {
-      if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-      await opened.close();
+      if (opts.reader) exitWhenDone();
     }
   });
+}
+
+/** Opens the card, sends the commands in order, prints each exchange, closes. */
+async function sendAll(commands: Uint8Array[], opts: TransportOptionValues & { json?: boolean }): Promise<void> {
+  const opened = await openTransport(opts);
+  const results: ApduExchange[] = [];
+  try {
+    for (const command of commands) {
+      let response: Uint8Array;
+      try {
+        response = await opened.transport.transmit(command);
+      } catch (err) {
+        if (err instanceof TransportError) {
+          if (!opts.json) process.stdout.write(`> ${toHex(command)}\n`);
+          throw new UserError(`${opened.description}: ${err.message}`, 1);
+        }
+        throw err;
+      }
+      const ex = exchange(command, response);
+      results.push(ex);
+      if (!opts.json) process.stdout.write(`> ${ex.command}\n< ${ex.response}  ${ex.meaning}\n`);
+    }
+  } finally {
+    if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    await opened.close();
+  }
 }

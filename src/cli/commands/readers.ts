@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { TransportError } from '../../apdu/transport.js';
 import { listReaders } from '../../terminal/transports/pcsc.js';
 import { UserError } from '../errors.js';
+import { exitWhenDone } from '../transport-options.js';
 
 export function register(program: Command): void {
   program
@@ -29,6 +30,8 @@ Examples:
       } catch (err) {
         if (err instanceof TransportError) throw new UserError(err.message, 1);
         throw err;
+      } finally {
+        exitWhenDone();
       }
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(readers, null, 2)}\n`);

@@ -21,9 +21,15 @@ export interface ReaderInfo {
 
 /** Options shared by the PC/SC operations. */
 export interface PcscOptions {
-  /** Longest wait for pcscd to answer one operation, in ms (default 5000). */
+  /**
+   * Longest wait for pcscd to answer one operation, in ms (default 15000: real cards may take seconds
+   * for an SM2 signature, and a loaded machine slows pcscd down).
+   */
   timeoutMs?: number;
 }
+
+/** Default of {@link PcscOptions.timeoutMs}. */
+export const PCSC_DEFAULT_TIMEOUT_MS = 15_000;
 
 /** T=0 or T=1 as negotiated by the reader. */
 export type PcscProtocol = 'T=0' | 'T=1';
@@ -214,7 +220,7 @@ function isPresent(entry: Snapshot['readers'][number]): boolean {
 
 /** Lists the PC/SC readers with card presence and ATR. */
 export async function listReaders(options: PcscOptions = {}): Promise<ReaderInfo[]> {
-  const snap = await snapshot(options.timeoutMs ?? 5000);
+  const snap = await snapshot(options.timeoutMs ?? PCSC_DEFAULT_TIMEOUT_MS);
   try {
     return snap.readers.map((entry, index) => {
       const present = isPresent(entry);
@@ -242,7 +248,7 @@ export interface PcscConnectOptions extends PcscOptions {
  * name, or a unique substring of one.
  */
 export async function connectReader(selector: string | number, options: PcscConnectOptions = {}): Promise<PcscTransport> {
-  const timeoutMs = options.timeoutMs ?? 5000;
+  const timeoutMs = options.timeoutMs ?? PCSC_DEFAULT_TIMEOUT_MS;
   const snap = await snapshot(timeoutMs);
   let entry: Snapshot['readers'][number];
   try {
