@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index.js';
 import { UserError } from './errors.js';
+import { addLoggingOptions } from './logging.js';
 
 /** Builds the program (exported for tests). */
 export function buildProgram(): Command {
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .configureHelp({ sortSubcommands: false })
     // before the sub-commands are added, so that they inherit it: no process.exit() from inside
     .exitOverride();
+  addLoggingOptions(program);
   for (const register of commands) register(program);
   return program;
 }

@@ -50,6 +50,11 @@ export interface EfImage {
   records?: Hex[];
   read: AccessRule;
   update: AccessRule;
+  /**
+   * Updates must come with secure messaging and enciphered data: CLA 04, data = E_SK(LD ‖ data ‖ 80…)
+   * ‖ MAC (DOMAIN.md §1.4 "Encryption"), SK the session key of the MAC.
+   */
+  enciphered?: boolean;
   /** Interfaces through which the file can be reached (default: both). */
   interfaces?: CardInterface[];
 }

@@ -35,13 +35,17 @@ function macInput(cmd: CommandApdu, plain: Uint8Array): Uint8Array {
  * Verifies a session-key MAC with one of the candidate keys; returns the key that matched.
  * @throws CardError 6988 when no challenge is pending or no key matches
  */
-export function verifySessionMac(cmd: CommandApdu, candidates: KeyImage[], challenge: Uint8Array | undefined): { plain: Uint8Array; key: KeyImage } {
+export function verifySessionMac(
+  cmd: CommandApdu,
+  candidates: KeyImage[],
+  challenge: Uint8Array | undefined,
+): { plain: Uint8Array; key: KeyImage; sessionKey: Uint8Array } {
   const { plain, mac } = splitMac(cmd);
   if (!challenge) throw new CardError(SW.SM_DATA_WRONG);
   const input = macInput(cmd, plain);
   for (const key of candidates) {
     const sk = ssseSessionKey(key.algorithm, fromHex(key.value), challenge);
-    if (constantTimeEqual(ssseMac(key.algorithm, sk, input), mac)) return { plain, key };
+    if (constantTimeEqual(ssseMac(key.algorithm, sk, input), mac)) return { plain, key, sessionKey: sk };
   }
   throw new CardError(SW.SM_DATA_WRONG);
 }

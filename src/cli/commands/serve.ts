@@ -7,7 +7,8 @@ import { Option, type Command } from 'commander';
 import { layered } from '../../apdu/transport.js';
 import { traceLayer } from '../../apdu/layers/trace.js';
 import type { CardInterface } from '../../card/runtime/types.js';
-import { createLogger, type Logger } from '../../log.js';
+import type { Logger } from '../../log.js';
+import { loggerFor } from '../logging.js';
 import { createControlServer, parseControlAddress, type ControlServer } from '../../server/control.js';
 import { CardSlot, VpcdClient, VPCD_BASE_PORT, vpcdReaderName } from '../../server/vpcd.js';
 import { SimulatedTransport } from '../../terminal/transports/simulated.js';
@@ -151,8 +152,8 @@ Examples:
   curl -X POST http://127.0.0.1:7000/cards/1/remove           # take card b out
   scriptor -r "Virtual PCD 00 00"                             # then type APDUs`,
     )
-    .action(async (opts: ServeOptions) => {
-      const log = createLogger({ level: opts.logLevel });
+    .action(async (opts: ServeOptions, cmd: Command) => {
+      const log = loggerFor(cmd);
       // Listen for the signals first: one that arrives while the cards are being opened stops the server
       // as soon as it is up, instead of being lost.
       const stopRequested = untilSignal();

@@ -132,6 +132,37 @@ describe('access rules, PIN and authentication', () => {
   });
 });
 
+describe('secure messaging with encryption', () => {
+  // CBC-MAC with 80-padding, zero IV, the 16-byte result folded by XOR of its four words (DOMAIN.md §1.4)
+  const foldedMac = (keyHex: string, dataHex: string) => {
+    const n = dataHex.length / 2;
+    const padded = dataHex + '80' + '00'.repeat((16 - ((n + 1) % 16)) % 16);
+    // CBC by hand over OpenSSL's SM4-ECB: E(E(B1) ^ B2) …
+    let chain = Buffer.alloc(16);
+    const blocks = Buffer.from(padded, 'hex');
+    for (let i = 0; i < blocks.length; i += 16) {
+      const x = Buffer.alloc(16);
+      for (let j = 0; j < 16; j++) x[j] = blocks[i + j]! ^ chain[j]!;
+      chain = Buffer.from(sm4Ecb(keyHex, x.toString('hex')), 'hex');
+    }
+    const mac = Buffer.alloc(4);
+    for (let i = 0; i < 4; i++) mac[i] = chain[i]! ^ chain[i + 4]! ^ chain[i + 8]! ^ chain[i + 12]!;
+    return mac.toString('hex').toUpperCase();
+  };
+
+  it('an enciphered file refuses plain data (6987) and takes E_SK(LD ‖ data ‖ 80…) ‖ MAC', () => {
+    const card = powered();
+    expect(tx(card, '00D6860002CAFE')).toBe('6987');
+    const challenge = tx(card, '0084000004').slice(0, 8);
+    const sk = sm4Ecb(EXT_KEY, challenge + '00'.repeat(12));
+    const enc = sm4Ecb(sk, '02CAFE80' + '00'.repeat(12));
+    const lc = (enc.length / 2 + 4).toString(16).padStart(2, '0').toUpperCase();
+    const mac = foldedMac(sk, `04D68600${lc}${enc}`);
+    expect(tx(card, `04D68600${lc}${enc}${mac}`)).toBe('9000');
+    expect(tx(card, '00B0860004')).toBe('CAFE00009000');
+  });
+});
+
 describe('T=0', () => {
   it('a command with data answers 61xx and GET RESPONSE fetches the FCI; a wrong Le answers 6Cxx', () => {
     const card = powered('T=0');

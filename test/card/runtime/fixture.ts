@@ -5,6 +5,7 @@
  * ├── EF01 transparent 16 bytes, SFI 01, read free, update {key EXT}
  * ├── EF02 linear-variable, SFI 02, records 01 02 AABB / 02 03 414243 / 01 01 CC, read free, update {key EXT}
  * ├── EF03 cyclic 4 × 3, SFI 03, read {pin P1}, update free
+ * ├── EF06 transparent 4 bytes, SFI 06, read free, update {key EXT} enciphered under secure messaging
  * ├── EF04 transparent, contact only, read free
  * └── DF01 AID A00000000101 (FCI proprietary 880101), EF05 records (SFI 05) read {pin P1}
  */
@@ -36,6 +37,7 @@ export function testImage(protocol: 'T=0' | 'T=1' = 'T=1'): CardImage {
         { kind: 'ef', fid: 0x0001, sfi: 1, structure: 'transparent', size: 16, data: '000102030405060708090A0B0C0D0E0F', read: 'free', update: { key: 'EXT' } },
         { kind: 'ef', fid: 0x0002, sfi: 2, structure: 'linear-variable', recordSize: 8, maxRecords: 4, records: ['0102AABB', '0203414243', '0101CC'], read: 'free', update: { key: 'EXT' } },
         { kind: 'ef', fid: 0x0003, sfi: 3, structure: 'cyclic', recordSize: 3, maxRecords: 4, records: ['030303', '020202', '010101'], read: { pin: 'P1' }, update: 'free' },
+        { kind: 'ef', fid: 0x0006, sfi: 6, structure: 'transparent', size: 4, data: '00000000', read: 'free', update: { key: 'EXT' }, enciphered: true },
         { kind: 'ef', fid: 0x0004, structure: 'transparent', size: 2, data: 'BEEF', read: 'free', update: 'never', interfaces: ['contact'] },
         {
           kind: 'df',

@@ -10,6 +10,8 @@ import { concat, fromHex, toHex } from '../../../apdu/bytes.js';
 import type { CommandApdu } from '../../../apdu/command-apdu.js';
 import { ResponseApdu } from '../../../apdu/response-apdu.js';
 import { SW } from '../../../apdu/status-words.js';
+import { cipherFor } from '../../../crypto/block-cipher.js';
+import { smDecipher } from '../../../crypto/encipher.js';
 import { efBySfi, nodeAt } from '../../fs/tree.js';
 import { hasSecureMessaging, verifySessionMac } from '../../security/secure-messaging.js';
 import { CardError } from '../card-error.js';
@@ -32,21 +34,33 @@ function efFor(ctx: CardContext, sfi: number): EfImage {
   return nodeAt(ctx.image.mf, path) as EfImage;
 }
 
-/** Checks access, unwrapping secure messaging first; returns the command data without the MAC. */
-function authorize(cmd: CommandApdu, ctx: CardContext, rule: AccessRule): Uint8Array {
+/**
+ * Checks access, unwrapping secure messaging first; returns the command data without the MAC (and
+ * deciphered when `enciphered`: such a command must come with secure messaging, else 6987).
+ */
+function authorize(cmd: CommandApdu, ctx: CardContext, rule: AccessRule, enciphered = false): Uint8Array {
   let data = cmd.data;
   const viaSm = new Set<string>();
+  if (enciphered && !hasSecureMessaging(cmd.cla)) throw new CardError(SW.SM_DATA_MISSING);
   if (hasSecureMessaging(cmd.cla)) {
     const candidates = keysOfRule(rule)
       .map((id) => ctx.findKey((k) => k.id === id)?.key)
       .filter((k): k is KeyImage => k !== undefined);
-    const { plain, key } = verifySessionMac(cmd, candidates, ctx.os.challenge);
+    const { plain, key, sessionKey } = verifySessionMac(cmd, candidates, ctx.os.challenge);
     ctx.os.challenge = undefined;
     viaSm.add(key.id);
-    data = plain;
+    data = enciphered ? decipherData(key, sessionKey, plain) : plain;
   }
   if (!ctx.checkAccess(rule, viaSm)) throw new CardError(SW.SECURITY_STATUS_NOT_SATISFIED);
   return data;
+}
+
+function decipherData(key: KeyImage, sessionKey: Uint8Array, data: Uint8Array): Uint8Array {
+  try {
+    return smDecipher(cipherFor(key.algorithm, sessionKey), data);
+  } catch {
+    throw new CardError(SW.SM_DATA_WRONG);
+  }
 }
 
 function requireStructure(ef: EfImage, records: boolean): void {
@@ -86,7 +100,7 @@ export const readBinary: Handler = (cmd, ctx) => {
 export const updateBinary: Handler = (cmd, ctx) => {
   const { ef, offset } = binaryTarget(cmd, ctx);
   requireStructure(ef, false);
-  const data = authorize(cmd, ctx, ef.update);
+  const data = authorize(cmd, ctx, ef.update, ef.enciphered);
   if (data.length === 0) throw new CardError(SW.WRONG_LENGTH);
   const content = contentOf(ef);
   if (offset > content.length) throw new CardError(SW.WRONG_P1P2);
@@ -158,7 +172,7 @@ export const updateRecord: Handler = (cmd, ctx) => {
   const mode = cmd.p2 & 0x07;
   const ef = efFor(ctx, cmd.p2 >> 3);
   requireStructure(ef, true);
-  const data = authorize(cmd, ctx, ef.update);
+  const data = authorize(cmd, ctx, ef.update, ef.enciphered);
   checkRecordLength(ef, data);
   const records = recordsOf(ef);
   if (ef.structure === 'cyclic' && mode === 3) {
@@ -185,7 +199,7 @@ export const appendRecord: Handler = (cmd, ctx) => {
   if (cmd.p1 !== 0 || (cmd.p2 & 0x07) !== 0) throw new CardError(SW.INCORRECT_P1P2);
   const ef = efFor(ctx, cmd.p2 >> 3);
   requireStructure(ef, true);
-  const data = authorize(cmd, ctx, ef.update);
+  const data = authorize(cmd, ctx, ef.update, ef.enciphered);
   checkRecordLength(ef, data);
   appendTo(ef, data);
   ctx.os.record = ef.structure === 'cyclic' ? 1 : ef.records!.length;
