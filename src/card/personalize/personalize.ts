@@ -6,8 +6,8 @@
  * 3. the SSSE file tree with PIN_SSSE and every DF's keys derived from the profile's master keys;
  * 4. third generation: the PKI application (SM2 key pair, certificate from the profile's test CA chain);
  * 5. the medical account state of DF04;
- * 6. when the profile has a `financial` section: the PBOC personaliser (`deps.financial`, see
- *    `loadFinancialPersonalizer`).
+ * 6. when the profile has a `financial` section: the PBOC personaliser (src/card/apps/pboc/personalize.ts,
+ *    or `deps.financial` in tests).
  */
 import { fromHex, toHex } from '../../apdu/bytes.js';
 import { encodeGbk } from '../../apdu/text/gbk.js';
@@ -24,8 +24,9 @@ import { initialMedicalState } from '../apps/ssse/medical-debit.js';
 import { KEY_KINDS, KEYED_DFS, type KeyKind, type KeyedDf, type Profile } from './profile.js';
 import type { Holder } from './holder.js';
 import { buildPkiApplication } from './pki.js';
+import { personalizeFinancial } from '../apps/pboc/personalize.js';
 
-/** The financial part's personaliser (src/card/apps/pboc/personalize.ts), when present. */
+/** The financial part's personaliser (default: src/card/apps/pboc/personalize.ts). */
 export type FinancialPersonalizer = (args: {
   profile: Profile;
   holder: Holder;
@@ -38,7 +39,7 @@ export interface PersonalizeDeps {
   random: RandomSource;
   clock: Clock;
   log?: Logger;
-  /** Called when the profile has a `financial` section. */
+  /** Called when the profile has a `financial` section (default: the PBOC personaliser). */
   financial?: FinancialPersonalizer;
 }
 
@@ -170,30 +171,9 @@ export function personalize(profile: Profile, holder: Holder, deps: PersonalizeD
   }
 
   if (profile.financial) {
-    if (deps.financial) {
-      deps.financial({ profile, holder, image, random: deps.random, clock: deps.clock });
-    } else {
-      // HOOK: the PBOC personaliser (src/card/apps/pboc/personalize.ts) was not supplied; the card has no
-      // financial application. `loadFinancialPersonalizer()` finds it when the module exists.
-      log?.warn('profile has a financial section but no financial personaliser is available; skipped');
-    }
+    (deps.financial ?? personalizeFinancial)({ profile, holder, image, random: deps.random, clock: deps.clock });
   }
+
   log?.info({ profile: profile.name, cardNumber: holder.cardNumber, cardIdentifier }, 'card personalised');
   return image;
-}
-
-/**
- * Loads the PBOC personaliser if `src/card/apps/pboc/personalize.ts` exists and exports one
- * (`personalizeFinancial`, or a default export). Undefined otherwise.
- */
-export async function loadFinancialPersonalizer(): Promise<FinancialPersonalizer | undefined> {
-  try {
-    const modulePath = '../apps/pboc/personalize.js';
-    const mod = (await import(modulePath)) as Record<string, unknown>;
-    const fn = mod.personalizeFinancial ?? mod.default;
-    return typeof fn === 'function' ? (fn as FinancialPersonalizer) : undefined;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException)?.code === 'ERR_MODULE_NOT_FOUND') return undefined;
-    throw err;
-  }
 }

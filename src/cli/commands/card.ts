@@ -10,11 +10,11 @@ import { fromHex } from '../../apdu/bytes.js';
 import { encodeGbk } from '../../apdu/text/gbk.js';
 import { toPem } from '../../crypto/cert/x509.js';
 import { seededRandom, systemClock, systemRandom } from '../../env.js';
-import { createLogger } from '../../log.js';
+import { loggerFor } from '../logging.js';
 import type { CardImage } from '../../card/runtime/types.js';
 import { parseProfile, ProfileError, type Profile } from '../../card/personalize/profile.js';
 import { HolderError, parseHolder, type Holder } from '../../card/personalize/holder.js';
-import { loadFinancialPersonalizer, personalize } from '../../card/personalize/personalize.js';
+import { personalize } from '../../card/personalize/personalize.js';
 import { sampleHolder } from '../../card/personalize/sample-holder.js';
 import { findNode, inspectCard, PKI_CERT_PATH, type CardSummary } from '../../card/personalize/inspect.js';
 import type { PkiState } from '../../card/apps/pki/pki-app.js';
@@ -168,7 +168,7 @@ the holder file gives the cardholder data (see fixtures/holders/*.json and docs/
 Examples:
   sscard card new --profile shanghai --out card.json
   sscard card new --profile fixtures/profiles/gen2-3des.json --holder fixtures/holders/gen2-liu.json --out old.json --force`)
-    .action(async (opts: { profile: string; out: string; holder?: string; seed?: string; force?: boolean }) => {
+    .action(async (opts: { profile: string; out: string; holder?: string; seed?: string; force?: boolean }, cmd: Command) => {
       const out = resolve(opts.out);
       if (existsSync(out) && !opts.force) throw new UserError(`${opts.out} exists; use --force to overwrite it`);
       let random = systemRandom;
@@ -178,10 +178,10 @@ Examples:
       }
       const profile = loadProfile(opts.profile);
       const holder = opts.holder ? loadHolder(opts.holder) : sampleHolder(profile, random);
-      const log = createLogger({ level: process.env.SSCARD_LOG ?? 'warn' });
+      const log = loggerFor(cmd);
       let image: CardImage;
       try {
-        image = personalize(profile, holder, { random, clock: systemClock, log, financial: await loadFinancialPersonalizer() });
+        image = personalize(profile, holder, { random, clock: systemClock, log });
       } catch (err) {
         if (err instanceof RangeError) throw new UserError(`cannot personalise: ${err.message}`);
         throw err;

@@ -9,7 +9,7 @@ import { getResponseLayer } from '../../apdu/layers/get-response.js';
 import { describeSw } from '../../apdu/status-word-table.js';
 import { layered, type Transport, type TransportLayer } from '../../apdu/transport.js';
 import { createCard, writeFileAtomic } from '../../card/index.js';
-import { loadFinancialPersonalizer, personalize } from '../../card/personalize/personalize.js';
+import { personalize } from '../../card/personalize/personalize.js';
 import { testCaChain } from '../../card/personalize/pki.js';
 import { sampleHolder } from '../../card/personalize/sample-holder.js';
 import { seededRandom, systemClock } from '../../env.js';
@@ -68,7 +68,7 @@ Examples:
       const profile = loadProfile(opts.profile);
       const holder = sampleHolder(profile, random);
       out(`Personalising a ${profile.name} card for ${holder.name} (card number ${holder.cardNumber}) …`);
-      const image = personalize(profile, holder, { random, clock, financial: await loadFinancialPersonalizer() });
+      const image = personalize(profile, holder, { random, clock });
       if (opts.out) {
         if (existsSync(opts.out)) throw new UserError(`${opts.out} exists: choose another --out (the demo never overwrites a card)`);
         writeFileAtomic(opts.out, `${JSON.stringify(image, null, 1)}\n`);

@@ -99,11 +99,13 @@ describe('personalise a Shanghai third-generation card', () => {
     expect((other.apps.pki as { publicKey: string }).publicKey).not.toBe((image.apps.pki as { publicKey: string }).publicKey);
   });
 
-  it('the financial section is handed to the PBOC personaliser when given; otherwise skipped', () => {
-    expect(image.apps.pboc).toBeUndefined();
-    const withPboc = personalize(shanghai, li, { random: seededRandom(1), clock, financial: personalizeFinancial });
-    expect(withPboc.apps.pboc).toBeDefined();
-    expect(inspectCard(withPboc).applications.some((a) => a.aid === 'A000000333010101')).toBe(true);
+  it('the financial section goes to the PBOC personaliser (by default, or the one given)', () => {
+    expect(image.apps.pboc).toBeDefined();
+    expect(inspectCard(image).applications.some((a) => a.aid === 'A000000333010101')).toBe(true);
+    let called = 0;
+    const other = personalize(shanghai, li, { random: seededRandom(1), clock, financial: (args) => { called++; personalizeFinancial(args); } });
+    expect(called).toBe(1);
+    expect(other.apps.pboc).toBeDefined();
   });
 });
 
