@@ -35,29 +35,27 @@ function portOf(ctx: CardContext): PbocPort {
 /** The debit/EC application A000000333010101. */
 export const pbocApplication: Application = {
   id: PBOC_APP_ID,
-  select(ctx: unknown): Uint8Array | undefined {
-    const c = ctx as CardContext;
-    const df = c.currentDf;
+  select(ctx: CardContext): Uint8Array | undefined {
+    const df = ctx.currentDf;
     if (!df.aid) return undefined;
-    (c.session as { pboc?: PbocSession }).pboc = {};
-    return pbocFci(c.appState<PbocState>(PBOC_APP_ID), df.aid, df.fciProprietary ?? '');
+    (ctx.session as { pboc?: PbocSession }).pboc = {};
+    return pbocFci(ctx.appState<PbocState>(PBOC_APP_ID), df.aid, df.fciProprietary ?? '');
   },
-  process(cmd: CommandApdu, ctx: unknown): ResponseApdu | undefined {
-    return processPboc(cmd, portOf(ctx as CardContext));
+  process(cmd: CommandApdu, ctx: CardContext): ResponseApdu | undefined {
+    return processPboc(cmd, portOf(ctx));
   },
-  deselect(ctx: unknown): void {
-    delete ((ctx as CardContext).session as { pboc?: PbocSession }).pboc;
+  deselect(ctx: CardContext): void {
+    delete (ctx.session as { pboc?: PbocSession }).pboc;
   },
 };
 
 /** PSE / PPSE. READ RECORD of the PSE directory EF is the OS's. */
 export const directoryApplication: Application = {
   id: DIRECTORY_APP_ID,
-  select(ctx: unknown): Uint8Array | undefined {
-    const c = ctx as CardContext;
-    const df = c.currentDf;
+  select(ctx: CardContext): Uint8Array | undefined {
+    const df = ctx.currentDf;
     if (!df.aid) return undefined;
-    return directoryFci(c.image.apps[PBOC_APP_ID] as PbocState | undefined, df.aid, df.fciProprietary ?? '');
+    return directoryFci(ctx.image.apps[PBOC_APP_ID] as PbocState | undefined, df.aid, df.fciProprietary ?? '');
   },
   process(): ResponseApdu | undefined {
     return undefined;

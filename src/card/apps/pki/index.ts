@@ -11,16 +11,15 @@ import { sm2Sign } from '../../../crypto/sm2/index.js';
 import { CardError } from '../../runtime/card-error.js';
 import type { CardContext } from '../../runtime/context.js';
 import type { Application } from '../../runtime/types.js';
-import { pinVerified, saveAppState, type ContextLike } from '../ssse/context.js';
 import { PKI_APP_ID, PKI_PIN_ID, PKI_PIN_REFERENCE, pkiPinKey, processPki, type PkiPort, type PkiState } from './pki-app.js';
 
 export * from './pki-app.js';
 
-function portOf(ctx: ContextLike): PkiPort {
+function portOf(ctx: CardContext): PkiPort {
   return {
-    pinVerified: () => pinVerified(ctx, PKI_PIN_ID),
+    pinVerified: () => ctx.isPinVerified(PKI_PIN_ID),
     loadState: () => ({ ...ctx.appState<PkiState>(PKI_APP_ID) }),
-    saveState: (s) => saveAppState(ctx, PKI_APP_ID, s),
+    saveState: (s) => ctx.setAppState(PKI_APP_ID, s),
     // SM2 over SM3(Z_A ‖ message), default ID 1234567812345678 (GM/T 0009)
     sign: (privateKey, message) => sm2Sign(fromHex(privateKey), message, { random: ctx.random }),
   };
@@ -56,8 +55,8 @@ function verifyEncipheredPin(cmd: CommandApdu, ctx: CardContext): ResponseApdu {
 /** The PKI application: PSO COMPUTE DIGITAL SIGNATURE, the public-key read, the enciphered PIN verify. */
 export const pkiApplication: Application = {
   id: PKI_APP_ID,
-  process(cmd: CommandApdu, ctx: unknown): ResponseApdu | undefined {
-    if (cmd.cla === 0x00 && cmd.ins === 0x20 && cmd.p1 === 0x01) return verifyEncipheredPin(cmd, ctx as CardContext);
-    return processPki(cmd, portOf(ctx as ContextLike));
+  process(cmd: CommandApdu, ctx: CardContext): ResponseApdu | undefined {
+    if (cmd.cla === 0x00 && cmd.ins === 0x20 && cmd.p1 === 0x01) return verifyEncipheredPin(cmd, ctx);
+    return processPki(cmd, portOf(ctx));
   },
 };

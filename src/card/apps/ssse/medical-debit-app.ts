@@ -8,13 +8,13 @@ import { fromHex, toHex } from '../../../apdu/bytes.js';
 import type { CommandApdu } from '../../../apdu/command-apdu.js';
 import type { ResponseApdu } from '../../../apdu/response-apdu.js';
 import type { Application, EfImage } from '../../runtime/types.js';
-import { dfOf, pinVerified, saveAppState, type ContextLike } from './context.js';
+import type { CardContext } from '../../runtime/context.js';
 import { decodeItemRecord, encodeItemRecord, itemByKey } from './data-items.js';
 import { MEDICAL_APP_ID, SSSE_PIN_ID } from './files.js';
 import { processMedicalDebit, type MedicalDebitPort, type MedicalState } from './medical-debit.js';
 
-function ef(ctx: ContextLike, fid: number): EfImage | undefined {
-  return dfOf(ctx)?.children.find((c): c is EfImage => c.kind === 'ef' && c.fid === fid);
+function ef(ctx: CardContext, fid: number): EfImage | undefined {
+  return ctx.currentDf.children.find((c): c is EfImage => c.kind === 'ef' && c.fid === fid);
 }
 
 function appendCyclic(file: EfImage | undefined, record: Uint8Array): void {
@@ -42,13 +42,13 @@ function setEf06Item(file: EfImage | undefined, key: string, value: string): voi
   else file.records.push(rec);
 }
 
-function portOf(ctx: ContextLike): MedicalDebitPort {
+function portOf(ctx: CardContext): MedicalDebitPort {
   const session = ctx.session as { medical?: ReturnType<MedicalDebitPort['getSession']> };
   return {
-    pinVerified: () => pinVerified(ctx, SSSE_PIN_ID),
-    key: (usage, reference) => dfOf(ctx)?.keys?.find((k) => k.usage === usage && k.reference === reference),
+    pinVerified: () => ctx.isPinVerified(SSSE_PIN_ID),
+    key: (usage, reference) => ctx.currentDf.keys?.find((k) => k.usage === usage && k.reference === reference),
     loadState: () => ({ ...ctx.appState<MedicalState>(MEDICAL_APP_ID) }),
-    saveState: (s) => saveAppState(ctx, MEDICAL_APP_ID, s),
+    saveState: (s) => ctx.setAppState(MEDICAL_APP_ID, s),
     offlineAllowed: () => ef06Item(ef(ctx, 0xef06), 'offlineAllowed') === '1',
     writeDebit: (ef08Record, ef15Record, amount) => {
       appendCyclic(ef(ctx, 0xef08), ef08Record);
@@ -71,11 +71,11 @@ function portOf(ctx: ContextLike): MedicalDebitPort {
 /** DF04's offline medical debit (B0 28 / 2C / 26 / 2E). */
 export const medicalDebitApplication: Application = {
   id: MEDICAL_APP_ID,
-  process(cmd: CommandApdu, ctx: unknown): ResponseApdu | undefined {
-    return processMedicalDebit(cmd, portOf(ctx as ContextLike));
+  process(cmd: CommandApdu, ctx: CardContext): ResponseApdu | undefined {
+    return processMedicalDebit(cmd, portOf(ctx));
   },
-  deselect(ctx: unknown): void {
-    const session = (ctx as ContextLike).session as { medical?: unknown };
+  deselect(ctx: CardContext): void {
+    const session = ctx.session as { medical?: unknown };
     if (session) delete session.medical;
   },
 };
