@@ -2,8 +2,8 @@
  * `sscard card new|show|cert`: personalise a card image, show what it holds, print its certificate chain.
  * Parse, build objects, call, print: the work is in src/card/personalize.
  */
-import { existsSync, readFileSync, readdirSync, writeFileSync, openSync, fsyncSync, closeSync, renameSync, unlinkSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { fromHex } from '../../apdu/bytes.js';
@@ -12,6 +12,8 @@ import { toPem } from '../../crypto/cert/x509.js';
 import { seededRandom, systemClock, systemRandom } from '../../env.js';
 import { loggerFor } from '../logging.js';
 import type { CardImage } from '../../card/runtime/types.js';
+import { CardImageError, writeFileAtomic } from '../../card/image/store.js';
+import { validateImage } from '../../card/image/validate.js';
 import { parseProfile, ProfileError, type Profile } from '../../card/personalize/profile.js';
 import { HolderError, parseHolder, type Holder } from '../../card/personalize/holder.js';
 import { personalize } from '../../card/personalize/personalize.js';
@@ -72,33 +74,23 @@ function loadHolder(file: string): Holder {
   }
 }
 
-/** Writes a file durably: temp file, fsync, rename. */
+/** Writes a file atomically and durably (the card store's writer). */
 function writeDurably(file: string, text: string): void {
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
   try {
-    writeFileSync(tmp, text);
-    const fd = openSync(tmp, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
+    writeFileAtomic(file, text);
   } catch (err) {
-    if (existsSync(tmp)) unlinkSync(tmp);
     throw new UserError(`cannot write ${file}: ${(err as Error).message}`);
   }
 }
 
-/** Reads a card image for display (no state change, so no store is needed). */
+/** Reads and validates a card image for display (no state change, so no store is needed). */
 export function readCardImage(file: string): CardImage {
-  const json = readJson(file, 'card image') as Partial<CardImage> | null;
-  if (!json || typeof json !== 'object' || json.format !== 'sscard-card-image') {
-    throw new UserError(`${file} is not an sscard card image (no "format": "sscard-card-image")`);
+  try {
+    return validateImage(readJson(file, 'card image'), file);
+  } catch (err) {
+    if (err instanceof CardImageError) throw new UserError(err.message);
+    throw err;
   }
-  if (json.version !== 1) throw new UserError(`${file}: card image version ${JSON.stringify(json.version)} is not supported (this sscard reads version 1)`);
-  if (!json.mf || typeof json.mf !== 'object' || !json.apps) throw new UserError(`${file}: card image is corrupt (no file system)`);
-  return json as CardImage;
 }
 
 /** The certificate chain of a card, PEM, card certificate first. */
