@@ -59,7 +59,10 @@ export class CommandApdu {
     this.p2 = fields.p2;
     this.#data = data.slice();
     this.ne = ne;
-    this.extended = Boolean(fields.extended) || data.length > 255 || ne > 256;
+    // A case-1 command has no length field, so it cannot be extended (ISO 7816-3 §12.1.2): normalise,
+    // so that parse(encode(x)) equals x.
+    const hasBody = data.length > 0 || ne > 0;
+    this.extended = hasBody && (Boolean(fields.extended) || data.length > 255 || ne > 256);
     Object.freeze(this);
   }
 

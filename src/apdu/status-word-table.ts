@@ -20,15 +20,20 @@ const EXACT: ReadonlyArray<readonly [number, string, string]> = [
   [0x6282, 'warning: end of file or record reached before reading Ne bytes', '警告：文件或记录长度不足'],
   [0x6283, 'warning: selected file invalidated (application blocked)', '警告：选择的文件无效（应用已锁定）'],
   [0x6284, 'warning: FCI not formatted according to ISO 7816-4', '警告：FCI格式不符'],
+  [0x6285, 'warning: selected file in termination state', '警告：选择的文件处于终止状态'],
+  [0x6286, 'warning: no input data available from a sensor on the card', '警告：卡上传感器无输入数据'],
   [0x6300, 'warning: state of non-volatile memory changed, authentication failed', '警告：认证失败'],
   [0x6381, 'warning: file filled up by the last write', '警告：文件已被最后一次写入填满'],
   [0x6400, 'execution error: state of non-volatile memory unchanged', '执行错误：非易失存储器状态未变'],
+  [0x6401, 'execution error: immediate response required by the card', '执行错误：卡要求立即响应'],
   [0x6500, 'execution error: state of non-volatile memory changed', '执行错误：非易失存储器状态已变'],
   [0x6581, 'memory failure', '内存错误'],
   [0x6700, 'wrong length', '长度错误'],
   [0x6800, 'functions in CLA not supported', 'CLA中的功能不支持'],
   [0x6881, 'logical channel not supported', '不支持逻辑信道'],
   [0x6882, 'secure messaging not supported', '不支持安全报文'],
+  [0x6883, 'last command of the chain expected', '期望链中的最后一条命令'],
+  [0x6884, 'command chaining not supported', '不支持命令链'],
   [0x6900, 'command not allowed', '命令不允许'],
   [0x6901, 'command not accepted (invalid state)', '命令不被接受（无效状态）'],
   [0x6981, 'command incompatible with file structure', '命令与文件结构不相容'],
@@ -44,9 +49,12 @@ const EXACT: ReadonlyArray<readonly [number, string, string]> = [
   [0x6a82, 'file or application not found', '未找到文件或应用'],
   [0x6a83, 'record not found', '未找到记录'],
   [0x6a84, 'not enough memory space in the file', '文件存储空间不够'],
+  [0x6a85, 'Nc inconsistent with TLV structure', 'Lc与TLV结构不一致'],
   [0x6a86, 'incorrect parameters P1-P2', '参数P1、P2不正确'],
   [0x6a87, 'Nc inconsistent with P1-P2', 'Lc与P1、P2不一致'],
   [0x6a88, 'referenced data not found', '未找到引用数据'],
+  [0x6a89, 'file already exists', '文件已存在'],
+  [0x6a8a, 'DF name already exists', 'DF名称已存在'],
   [0x6b00, 'wrong parameters P1-P2 (offset outside the EF)', '参数错误（偏移量超出EF）'],
   [0x6d00, 'instruction code not supported or invalid', '指令码不支持或无效'],
   [0x6e00, 'class not supported', 'CLA不支持'],
@@ -80,7 +88,7 @@ const FAMILIES: ReadonlyArray<{
     matches: (sw) => (sw & 0xfff0) === 0x63c0,
     describe: (sw) => {
       const n = sw & 0x0f;
-      return { en: `verification failed, ${n} tries left`, zh: `校验失败，还剩${n}次尝试机会` };
+      return { en: `verification failed, ${n} tries left`, zh: `校验失败，还剩${n}次` };
     },
   },
   {

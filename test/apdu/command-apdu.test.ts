@@ -64,6 +64,8 @@ describe('CommandApdu', () => {
         expect(toHex(again.data)).toBe(toHex(f.data));
         expect(again.ne).toBe(f.ne);
         expect(again.case).toBe(apdu.case);
+        expect(again.extended).toBe(apdu.extended);
+        expect([again.cla, again.ins, again.p1, again.p2]).toEqual([f.cla, f.ins, f.p1, f.p2]);
       }),
       { numRuns: 300 },
     );

@@ -16,7 +16,7 @@ describe('status words', () => {
   });
   it('describes families 61xx, 63Cx, 6Cxx with their number', () => {
     expect(describeSw(0x6982)).toBe('6982 security status not satisfied (安全状态不满足)');
-    expect(describeSw(0x63c2)).toBe('63C2 verification failed, 2 tries left (校验失败，还剩2次尝试机会)');
+    expect(describeSw(0x63c2)).toBe('63C2 verification failed, 2 tries left (校验失败，还剩2次)');
     expect(describeSw(0x6110)).toMatch(/^6110 16 response bytes available/);
     expect(describeSw(0x6c00)).toMatch(/exact length is 256/);
     expect(isKnownSw(0x6234)).toBe(false);
