@@ -38,6 +38,29 @@ describe('BER-TLV', () => {
       expect(() => decodeTlv(fromHex(hex)), hex).toThrow(message);
     }
     expect(() => decodeOne(fromHex('5A0101 5A0102'))).toThrow(/expected one TLV object, found 2/);
+    // the offset is a property of the error too (absolute, also inside nested constructed objects)
+    const offsets: Array<[string, number, RegExp]> = [
+      ['5A 83 000080', 1, /non-minimal length/], // 3 length octets for 128
+      ['5A 84 00000001 00', 1, /length of 4 octets/],
+      ['5A 82 01', 1, /length truncated/],
+      ['5A0101 9F', 3, /tag truncated/], // trailing byte after a complete object
+      ['1F80 01 00', 0, /non-minimal tag/], // ISO 8825-1 §8.1.2.4.2 c
+      ['6F 07 A5 05 88 01 1E 9F 8C', 7, /tag truncated/],
+      ['6F 08 A5 06 88 01 1E 9F 0C 81', 9, /length truncated/],
+      ['6F 07 A5 05 88 81 01 1E 00', 5, /non-minimal length/],
+    ];
+    for (const [hex, offset, message] of offsets) {
+      let caught: unknown;
+      try {
+        decodeTlv(fromHex(hex));
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught, hex).toBeInstanceOf(TlvError);
+      expect((caught as TlvError).offset, hex).toBe(offset);
+      expect((caught as TlvError).message, hex).toMatch(message);
+    }
+    expect(() => tlv('1F80', new Uint8Array(0))).toThrow(RangeError);
     expect(() => decodeTlv(fromHex('00 5A0101'))).toThrow(TlvError);
     expect(decodeTlv(fromHex('00 5A0101 FF'), { padding: true })).toHaveLength(1);
   });
@@ -57,6 +80,18 @@ describe('BER-TLV', () => {
         expect(node!.children!.map((c) => [c.tag, toHex(c.value)])).toEqual(items.map((i) => [i.tag, toHex(i.value)]));
         expect(toHex(encodeTlv(node!))).toBe(toHex(bytes));
       }),
+    );
+  });
+
+  it('every strict prefix of a canonical encoding is rejected as truncated (fast-check)', () => {
+    fc.assert(
+      fc.property(primitive, fc.constantFrom('70', 'A5'), fc.nat(), (item, outer, cut) => {
+        const bytes = constructed(outer, tlv(item.tag, item.value));
+        const prefix = bytes.subarray(0, cut % bytes.length);
+        if (prefix.length === 0) return;
+        expect(() => decodeTlv(prefix)).toThrow(TlvError);
+      }),
+      { numRuns: 200 },
     );
   });
 

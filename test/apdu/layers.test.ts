@@ -32,6 +32,25 @@ describe('GET RESPONSE layer', () => {
     const forever = { transmit: async () => fromHex('6101') };
     await expect(layered(forever, getResponseLayer({ maxChain: 5 })).transmit(fromHex('0084000008'))).rejects.toThrow(TransportError);
   });
+  it('uses the configured CLA, follows 6Cxx then 61xx, and passes other status words through', async () => {
+    const card = new ScriptedTransport([
+      { command: '80CA9F7900', response: '6C09' },
+      { command: '80CA9F7909', response: '6109' },
+      { command: '80C0000009', response: '9F7906000000010000' + '9000' },
+      { command: '00B2010C00', response: '6A83' },
+    ]);
+    const t = layered(card, getResponseLayer({ cla: 0x80 }));
+    expect(toHex(await t.transmit(fromHex('80CA9F7900')))).toBe('9F79060000000100009000');
+    expect(toHex(await t.transmit(fromHex('00B2010C00')))).toBe('6A83');
+    expect(card.done).toBe(true);
+  });
+  it('fails when GET RESPONSE comes back without a status word', async () => {
+    const card = new ScriptedTransport([
+      { command: '0084000008', response: '6108' },
+      { command: '00C0000008', response: '' },
+    ]);
+    await expect(layered(card, getResponseLayer()).transmit(fromHex('0084000008'))).rejects.toThrow(/without a status word/);
+  });
   it('the scripted transport fails on an unexpected command', async () => {
     const card = new ScriptedTransport([{ command: '00A4040000', response: '9000' }]);
     await expect(card.transmit(fromHex('00B0000000'))).rejects.toThrow(/expected 00A4040000, got 00B0000000/);
@@ -51,5 +70,15 @@ describe('trace layer', () => {
     expect(record).toMatchObject({ msg: 'apdu', seq: 1, command: '00B2012C00', response: '6982', sw: '6982', micros: 250 });
     expect(record.meaning).toBe('6982 security status not satisfied (安全状态不满足)');
     expect(typeof record.time).toBe('number');
+  });
+  it('logs a failed exchange as apdu-error at warn level and rethrows', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+    const log = pino({ level: 'info' }, sink);
+    const card = new ScriptedTransport([]);
+    await expect(layered(card, traceLayer(log)).transmit(fromHex('00A4040000'))).rejects.toThrow(TransportError);
+    const record = JSON.parse(lines[0]!);
+    expect(record).toMatchObject({ msg: 'apdu-error', level: 40, seq: 1, command: '00A4040000' });
+    expect(record.error).toMatch(/unexpected command 00A4040000/);
   });
 });

@@ -43,6 +43,7 @@ function checkTag(tag: Uint8Array): void {
   if (tag.length === 0) throw new RangeError('tag: empty');
   const multi = (tag[0]! & 0x1f) === 0x1f;
   if (!multi && tag.length !== 1) throw new RangeError(`tag ${toHex(tag)}: first byte does not announce more bytes`);
+  if (multi && tag[1] === 0x80) throw new RangeError(`tag ${toHex(tag)}: first subsequent octet 80 is not minimal`);
   for (let i = 1; i < tag.length; i++) {
     const last = i === tag.length - 1;
     if (((tag[i]! & 0x80) !== 0) === last) throw new RangeError(`tag ${toHex(tag)}: malformed subsequent bytes`);
@@ -73,6 +74,8 @@ export function readTag(bytes: Uint8Array, offset: number): { tag: string; next:
   if (i >= bytes.length) throw new TlvError('tag missing', i);
   const first = bytes[i++]!;
   if ((first & 0x1f) === 0x1f) {
+    // ISO/IEC 8825-1 §8.1.2.4.2 c: bits 7-1 of the first subsequent octet are not all zero (no 1F 80 ..)
+    if (i < bytes.length && bytes[i] === 0x80) throw new TlvError('non-minimal tag (first subsequent octet 80)', offset);
     let more = true;
     while (more) {
       if (i >= bytes.length) throw new TlvError('tag truncated', offset);

@@ -6,10 +6,17 @@
 /** EMV data formats: binary, numeric (BCD, right-aligned), compressed numeric (BCD, F-padded), alphanumeric. */
 export type TagFormat = 'b' | 'n' | 'cn' | 'an' | 'ans';
 
+/** Who supplies a data object (EMV Book 3 Annex A "Source"). */
+export type TagSource = 'card' | 'terminal' | 'issuer';
+
 export interface TagInfo {
   tag: string;
   name: string;
   format: TagFormat;
+  /** Allowed value length in bytes (EMV Book 3 Annex A / JR/T 0025), when the dictionary records it. */
+  length?: { min: number; max: number };
+  /** Who supplies it, when recorded. */
+  source?: TagSource;
 }
 
 const TAGS: ReadonlyArray<readonly [string, string, TagFormat]> = [
@@ -118,11 +125,93 @@ const TAGS: ReadonlyArray<readonly [string, string, TagFormat]> = [
   ['DF69', 'SM Algorithm Indicator', 'b'],
 ];
 
-const BY_TAG: ReadonlyMap<string, TagInfo> = new Map(TAGS.map(([tag, name, format]) => [tag, { tag, name, format }]));
+/**
+ * Length constraints and sources (EMV Book 3 Annex A; PBOC tags from JR/T 0025): [tag, min, max, source].
+ * Tags absent here have no recorded constraint.
+ */
+const LIMITS: ReadonlyArray<readonly [string, number, number, TagSource]> = [
+  ['4F', 5, 16, 'card'],
+  ['50', 1, 16, 'card'],
+  ['57', 1, 19, 'card'],
+  ['5A', 1, 10, 'card'],
+  ['5F20', 2, 26, 'card'],
+  ['5F24', 3, 3, 'card'],
+  ['5F25', 3, 3, 'card'],
+  ['5F28', 2, 2, 'card'],
+  ['5F2A', 2, 2, 'terminal'],
+  ['5F2D', 2, 8, 'card'],
+  ['5F30', 2, 2, 'card'],
+  ['5F34', 1, 1, 'card'],
+  ['82', 2, 2, 'card'],
+  ['84', 5, 16, 'card'],
+  ['87', 1, 1, 'card'],
+  ['88', 1, 1, 'card'],
+  ['8A', 2, 2, 'issuer'],
+  ['8C', 0, 252, 'card'],
+  ['8D', 0, 252, 'card'],
+  ['8E', 10, 252, 'card'],
+  ['8F', 1, 1, 'card'],
+  ['91', 8, 16, 'issuer'],
+  ['94', 4, 252, 'card'],
+  ['95', 5, 5, 'terminal'],
+  ['9A', 3, 3, 'terminal'],
+  ['9C', 1, 1, 'terminal'],
+  ['9F02', 6, 6, 'terminal'],
+  ['9F03', 6, 6, 'terminal'],
+  ['9F07', 2, 2, 'card'],
+  ['9F08', 2, 2, 'card'],
+  ['9F0D', 5, 5, 'card'],
+  ['9F0E', 5, 5, 'card'],
+  ['9F0F', 5, 5, 'card'],
+  ['9F10', 0, 32, 'card'],
+  ['9F11', 1, 1, 'card'],
+  ['9F12', 1, 16, 'card'],
+  ['9F13', 2, 2, 'card'],
+  ['9F14', 1, 1, 'card'],
+  ['9F17', 1, 1, 'card'],
+  ['9F1A', 2, 2, 'terminal'],
+  ['9F21', 3, 3, 'terminal'],
+  ['9F23', 1, 1, 'card'],
+  ['9F26', 8, 8, 'card'],
+  ['9F27', 1, 1, 'card'],
+  ['9F33', 3, 3, 'terminal'],
+  ['9F34', 3, 3, 'terminal'],
+  ['9F35', 1, 1, 'terminal'],
+  ['9F36', 2, 2, 'card'],
+  ['9F37', 4, 4, 'terminal'],
+  ['9F42', 2, 2, 'card'],
+  ['9F44', 1, 1, 'card'],
+  ['9F4C', 2, 8, 'card'],
+  ['9F51', 2, 2, 'card'],
+  ['9F5D', 6, 6, 'card'],
+  ['9F66', 4, 4, 'terminal'],
+  ['9F6C', 2, 2, 'card'],
+  ['9F6D', 6, 6, 'card'],
+  ['9F77', 6, 6, 'card'],
+  ['9F78', 6, 6, 'card'],
+  ['9F79', 6, 6, 'card'],
+  ['9F7A', 1, 1, 'terminal'],
+  ['9F7B', 6, 6, 'terminal'],
+  ['DF60', 1, 1, 'terminal'],
+  ['DF69', 1, 1, 'terminal'],
+];
+
+const LIMIT_BY_TAG: ReadonlyMap<string, Pick<TagInfo, 'length' | 'source'>> = new Map(
+  LIMITS.map(([tag, min, max, source]) => [tag, { length: { min, max }, source }]),
+);
+
+const BY_TAG: ReadonlyMap<string, TagInfo> = new Map(
+  TAGS.map(([tag, name, format]) => [tag, Object.freeze({ tag, name, format, ...LIMIT_BY_TAG.get(tag) })]),
+);
 
 /** The dictionary entry of a tag (hex, any case), if known. */
 export function tagInfo(tag: string): TagInfo | undefined {
   return BY_TAG.get(tag.toUpperCase());
+}
+
+/** The dictionary name of a tag, or the tag itself when unknown (traces). */
+export function tagName(tag: string): string {
+  return tagInfo(tag)?.name ?? tag.toUpperCase();
 }
 
 /** Every known tag. */

@@ -28,11 +28,15 @@ export const COMMANDS: ReadonlyMap<number, CommandEntry> = new Map<number, Comma
   [0x16, { name: 'CARD BLOCK', classes: [0x84], handle: cardBlock }],
 ]);
 
+/** Class bytes of the card OS (ISO 00, ISO with SM 04, proprietary 80, proprietary with SM 84); others 6E00. */
+const KNOWN_CLASSES = new Set([0x00, 0x04, 0x80, 0x84]);
+
 /** Commands a blocked DF still accepts. */
 const ALLOWED_WHEN_BLOCKED = new Set([0xa4, 0x84, 0x18]);
 
 /** Finds the handler of a command, or throws the status word that says why there is none. */
 export function lookup(cla: number, ins: number, dfBlocked: boolean): Handler {
+  if (!KNOWN_CLASSES.has(cla)) throw new CardError(SW.CLA_NOT_SUPPORTED);
   const entry = COMMANDS.get(ins);
   if (!entry) throw new CardError(SW.INS_NOT_SUPPORTED);
   if (!entry.classes.includes(cla)) throw new CardError(SW.CLA_NOT_SUPPORTED);

@@ -142,7 +142,7 @@ export interface Application {
    * ISO handlers take the command. Throws CardError for a status word.
    */
   process(cmd: CommandApdu, ctx: CardContext): ResponseApdu | undefined;
-  /** Called when another DF is selected or the card is reset. */
+  /** Called when another DF is selected (a reset simply drops the session: nothing is called). */
   deselect?(ctx: CardContext): void;
 }
 
