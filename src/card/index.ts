@@ -34,3 +34,4 @@ export function openCardFile(path: string, deps: CardDeps, options: Omit<CardOpt
 export function createMemoryCard(store: MemoryCardStore, deps: CardDeps, options: Omit<CardOptions, 'store'> = {}): Card {
   return createCard(store.load(), deps, { ...options, store });
 }
+export { SimulatedTransport, type SimulatedTransportOptions } from './simulated-transport.js';

@@ -13,7 +13,7 @@ import { traceLayer } from '../apdu/layers/trace.js';
 import type { CardInterface, SimulatedCard } from '../card/runtime/types.js';
 import { systemClock, systemRandom } from '../env.js';
 import { createLogger, silentLogger, type Logger } from '../log.js';
-import { SimulatedTransport } from '../terminal/transports/simulated.js';
+import { SimulatedTransport } from '../card/simulated-transport.js';
 import { UserError } from './errors.js';
 
 /** The option values `addTransportOptions` declares. */

@@ -16,7 +16,7 @@ import {
   type ControlServer,
 } from '../../src/server/control.js';
 import { CardSlot, VpcdClient } from '../../src/server/vpcd.js';
-import { SimulatedTransport } from '../../src/terminal/transports/simulated.js';
+import { SimulatedTransport } from '../../src/card/simulated-transport.js';
 import { silentLogger } from '../../src/log.js';
 import { FakeCard } from './fake-vpcd.js';
 

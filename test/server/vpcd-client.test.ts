@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CardSlot, VpcdClient, vpcdReaderName } from '../../src/server/vpcd.js';
-import { SimulatedTransport } from '../../src/terminal/transports/simulated.js';
+import { SimulatedTransport } from '../../src/card/simulated-transport.js';
 import { silentLogger } from '../../src/log.js';
 import { FakeCard, FakeVpcd } from './fake-vpcd.js';
 

@@ -5,8 +5,8 @@
  */
 import { fromHex } from '../../apdu/bytes.js';
 import type { CardImage, DfImage, EfImage } from '../runtime/types.js';
-import { decodeItemRecord, type ItemFile } from '../apps/ssse/data-items.js';
-import { decodeTransactionRecord } from '../apps/ssse/medical-debit-layout.js';
+import { decodeItemRecord, type ItemFile } from '../../spec/ssse/data-items.js';
+import { decodeTransactionRecord } from '../../spec/ssse/medical-debit.js';
 import { MEDICAL_APP_ID } from '../apps/ssse/files.js';
 import type { MedicalState } from '../apps/ssse/medical-debit.js';
 import { SIGN_CERT_FID, type PkiState } from '../apps/pki/pki-app.js';

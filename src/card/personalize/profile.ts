@@ -7,14 +7,10 @@
  * `ProfileError` listing every problem with its JSON path (`profile.masterKeys.DF04.UK: …`).
  */
 import type { CardInterface, KeyAlgorithm } from '../runtime/types.js';
+import { KEYED_DFS, type KeyedDf } from '../../spec/ssse/identifiers.js';
+import { KEY_KINDS, type KeyKind } from '../../spec/ssse/keys.js';
 
-/** Key kinds an issuer holds a master key for, per DF (DOMAIN.md §1.4; docs/ssse.md "Keys"). */
-export const KEY_KINDS = ['IRK', 'RK', 'UK', 'PUK', 'RPK', 'DPK', 'DTK'] as const;
-export type KeyKind = (typeof KEY_KINDS)[number];
-
-/** The DFs that hold keys: the SSSE DDF1 and its sub-applications (DOMAIN.md §1.1). */
-export const KEYED_DFS = ['SSSE', 'DF01', 'DF02', 'DF03', 'DF04', 'DF07'] as const;
-export type KeyedDf = (typeof KEYED_DFS)[number];
+export { KEY_KINDS, KEYED_DFS, type KeyKind, type KeyedDf };
 
 /** The data files that may be answered over the contactless interface (DOMAIN.md §1.5). */
 export interface ContactlessPolicy {

@@ -66,6 +66,11 @@ export class Card implements SimulatedCard {
     return this.#session?.iface;
   }
 
+  /** Transmission protocol of the contact interface (ISO/IEC 7816-3 §10 T=0, §11 T=1). */
+  get protocol(): 'T=0' | 'T=1' {
+    return this.#image.protocol;
+  }
+
   /** Interfaces this card has (the contactless one only when it has a contactless ATR). */
   get interfaces(): CardInterface[] {
     return this.#image.atr.contactless ? ['contact', 'contactless'] : ['contact'];

@@ -11,7 +11,8 @@ import type { Logger } from '../../log.js';
 import type { CardContext } from './context.js';
 
 /** The two interfaces of the one chip. */
-export type CardInterface = 'contact' | 'contactless';
+export type { CardInterface, KeyAlgorithm } from '../../spec/card-interface.js';
+import type { CardInterface, KeyAlgorithm } from '../../spec/card-interface.js';
 
 /** Hex string (upper case) used for binary values inside the JSON image. */
 export type Hex = string;
@@ -70,7 +71,6 @@ export interface PinImage {
   maxTries: number;
 }
 
-export type KeyAlgorithm = 'SM4' | '3DES' | 'DES';
 
 export interface KeyImage {
   /** Name used by access rules, e.g. "UK_SSSE", "RK1_DF04". */
@@ -155,6 +155,8 @@ export interface SimulatedCard {
   powerOff(): void;
   /** Whether the card is powered. */
   readonly powered: boolean;
+  /** Transmission protocol of the contact interface (contactless is always block-oriented). */
+  readonly protocol?: 'T=0' | 'T=1';
   /** Current interface (undefined when unpowered). */
   readonly activeInterface: CardInterface | undefined;
   /** Processes one command APDU, returns the response APDU bytes. Never throws for bad input. */

@@ -15,7 +15,7 @@ import { sampleHolder } from '../../card/personalize/sample-holder.js';
 import { seededRandom, systemClock } from '../../env.js';
 import { silentLogger } from '../../log.js';
 import { Psam } from '../../terminal/psam/psam.js';
-import { SimulatedTransport } from '../../terminal/transports/simulated.js';
+import { SimulatedTransport } from '../../card/simulated-transport.js';
 import { contactTour, contactlessTour, TourError, type TourReport } from '../../terminal/flows/card-tour.js';
 import { UserError } from '../errors.js';
 import { loadProfile } from './card.js';

@@ -11,7 +11,7 @@ import type { Logger } from '../../log.js';
 import { loggerFor } from '../logging.js';
 import { createControlServer, parseControlAddress, type ControlServer } from '../../server/control.js';
 import { CardSlot, VpcdClient, VPCD_BASE_PORT, vpcdReaderName } from '../../server/vpcd.js';
-import { SimulatedTransport } from '../../terminal/transports/simulated.js';
+import { SimulatedTransport } from '../../card/simulated-transport.js';
 import { UserError } from '../errors.js';
 import { openCardForCli, traceLogger } from '../transport-options.js';
 

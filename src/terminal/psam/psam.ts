@@ -18,7 +18,7 @@ import type { RandomSource } from '../../env.js';
 import type { KeyAlgorithm } from '../../card/runtime/types.js';
 import type { KeyKind, KeyedDf, Profile } from '../../card/personalize/profile.js';
 import { KEY_SPECS } from '../../card/apps/ssse/keys.js';
-import { diversificationBytes } from '../../card/apps/ssse/atr-historical.js';
+import { diversificationBytes } from '../../spec/ssse/atr-historical.js';
 import { debitMac, debitSessionKey, debitTac } from '../../card/apps/ssse/medical-debit-crypto.js';
 import {
   mac1Input,
@@ -26,7 +26,7 @@ import {
   tacInput,
   type DebitAmounts,
   type InitResponse,
-} from '../../card/apps/ssse/medical-debit-layout.js';
+} from '../../spec/ssse/medical-debit.js';
 
 /** What a PSAM is loaded with. */
 export interface PsamConfig {
@@ -132,7 +132,7 @@ export class Psam {
   }
 
   /**
-   * MAC1 of a medical DEBIT (DOMAIN.md §1.4; layout in medical-debit-layout.ts) from the card's INIT
+   * MAC1 of a medical DEBIT (DOMAIN.md §1.4; layout in src/spec/ssse/medical-debit.ts) from the card's INIT
    * response. Returns MAC1 and the session key (kept by the terminal to check MAC2).
    */
   debitMac1(card: CardDiversification, init: InitResponse, amounts: DebitAmounts, terminalId: Uint8Array, terminalSequence: Uint8Array, time: Uint8Array): { mac1: Uint8Array; sessionKey: Uint8Array } {

@@ -43,6 +43,8 @@ interface PcscReaderBinding {
   SCARD_PROTOCOL_T1: number;
   SCARD_STATE_PRESENT: number;
   SCARD_LEAVE_CARD: number;
+  SCARD_RESET_CARD: number;
+  get_status?(cb: (err: unknown, state: number, atr?: Buffer) => void): void;
   on(type: string, listener: (...args: any[]) => void): unknown;
   removeAllListeners(type?: string): unknown;
   connect(options: { share_mode?: number; protocol?: number }, cb: (err: unknown, protocol: number) => void): void;
@@ -304,23 +306,59 @@ function pickReader(snap: Snapshot, selector: string | number): Snapshot['reader
 /** A connected card in a PC/SC reader. */
 export class PcscTransport implements Transport {
   readonly reader: string;
-  readonly protocol: PcscProtocol;
-  readonly atr: Uint8Array;
+  #protocolCode: number;
+  #atr: Uint8Array;
   #closed = false;
 
   constructor(
     private readonly context: PcscBinding,
     private readonly binding: PcscReaderBinding,
-    private readonly protocolCode: number,
+    protocolCode: number,
     atr: Uint8Array,
     private readonly timeoutMs: number,
   ) {
     this.reader = binding.name;
-    this.protocol = protocolCode === binding.SCARD_PROTOCOL_T0 ? 'T=0' : 'T=1';
-    this.atr = new Uint8Array(atr);
+    this.#protocolCode = protocolCode;
+    this.#atr = new Uint8Array(atr);
     binding.on('error', () => {
       /* reported through the failing operation */
     });
+  }
+
+  /** T=0 or T=1, as negotiated by the last connection. */
+  get protocol(): PcscProtocol {
+    return this.#protocolCode === this.binding.SCARD_PROTOCOL_T0 ? 'T=0' : 'T=1';
+  }
+
+  /** ATR of the last connection or reset. */
+  get atr(): Uint8Array {
+    return this.#atr.slice();
+  }
+
+  /**
+   * Warm reset (PC/SC Part 5 SCardReconnect with SCARD_RESET_CARD, done by the binding as a disconnect
+   * with reset and a new connection). Returns the ATR read back from the reader.
+   */
+  async reset(): Promise<Uint8Array> {
+    if (this.#closed) throw new TransportError(`reader "${this.reader}": the connection is closed`);
+    const name = this.reader;
+    await withTimeout<void>(`resetting the card in "${name}"`, this.timeoutMs, (resolve, reject) => {
+      this.binding.disconnect(this.binding.SCARD_RESET_CARD, (err) => (err ? reject(pcscError(`resetting the card in "${name}"`, err)) : resolve()));
+    });
+    const mask = this.binding.SCARD_PROTOCOL_T0 | this.binding.SCARD_PROTOCOL_T1;
+    this.#protocolCode = await withTimeout<number>(`reconnecting to "${name}"`, this.timeoutMs, (resolve, reject) => {
+      this.binding.connect({ share_mode: this.binding.SCARD_SHARE_SHARED, protocol: mask }, (err, p) =>
+        err ? reject(pcscError(`reconnecting to "${name}"`, err)) : resolve(p),
+      );
+    });
+    const getStatus = this.binding.get_status?.bind(this.binding);
+    if (getStatus) {
+      const atr = await withTimeout<Buffer | undefined>(`reading the ATR of "${name}"`, this.timeoutMs, (resolve, reject) => {
+        getStatus((err, _state, atr) => (err ? reject(pcscError(`reading the ATR of "${name}"`, err)) : resolve(atr)));
+      });
+      if (atr && atr.length > 0) this.#atr = new Uint8Array(atr);
+    }
+    return this.atr;
   }
 
   async transmit(command: Uint8Array): Promise<Uint8Array> {
@@ -328,7 +366,7 @@ export class PcscTransport implements Transport {
     if (!(command instanceof Uint8Array)) throw new TypeError('transmit: command must be a Uint8Array');
     const what = `transmitting to "${this.reader}"`;
     const response = await withTimeout<Buffer>(what, this.timeoutMs, (resolve, reject) => {
-      this.binding.transmit(Buffer.from(command), 65538, this.protocolCode, (err, data) =>
+      this.binding.transmit(Buffer.from(command), 65538, this.#protocolCode, (err, data) =>
         err ? reject(pcscError(what, err)) : resolve(data),
       );
     });

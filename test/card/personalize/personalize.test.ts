@@ -6,7 +6,7 @@ import { createCipheriv } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../../src/apdu/bytes.js';
 import { fixedClock, seededRandom } from '../../../src/env.js';
-import { historicalBytes } from '../../../src/card/runtime/atr.js';
+import { historicalBytes } from '../../../src/apdu/atr.js';
 import type { DfImage, EfImage, CardImage } from '../../../src/card/runtime/types.js';
 import { parseProfile } from '../../../src/card/personalize/profile.js';
 import { personalize, splitName } from '../../../src/card/personalize/personalize.js';

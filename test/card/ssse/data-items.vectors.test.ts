@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../../src/apdu/bytes.js';
 import { encodeGbk } from '../../../src/apdu/text/gbk.js';
-import { DATA_ITEMS, decodeItemRecord, encodeFileRecords, encodeItemRecord, itemByKey, itemsOf } from '../../../src/card/apps/ssse/data-items.js';
+import { DATA_ITEMS, decodeItemRecord, encodeFileRecords, encodeItemRecord, itemByKey, itemsOf } from '../../../src/spec/ssse/data-items.js';
 import { buildCardIdentifier, buildInitializingBody, parseCardIdentifier } from '../../../src/card/apps/ssse/card-identifier.js';
 import { SSSE_AID, SSSE_DFS, ssseFciProprietary } from '../../../src/card/apps/ssse/files.js';
 import { PKI_ADF_AID, PKI_AID } from '../../../src/card/apps/pki/pki-app.js';

@@ -11,7 +11,7 @@ import { CardError } from '../../../src/card/runtime/card-error.js';
 import type { KeyImage } from '../../../src/card/runtime/types.js';
 import { parseProfile } from '../../../src/card/personalize/profile.js';
 import { initialMedicalState, processMedicalDebit, type MedicalDebitPort, type MedicalState } from '../../../src/card/apps/ssse/medical-debit.js';
-import { decodeInitResponse, encodeDebit, encodeInit } from '../../../src/card/apps/ssse/medical-debit-layout.js';
+import { decodeInitResponse, encodeDebit, encodeInit } from '../../../src/spec/ssse/medical-debit.js';
 import { Psam } from '../../../src/terminal/psam/psam.js';
 
 const profile = parseProfile(JSON.parse(readFileSync(new URL('../../../fixtures/profiles/sichuan.json', import.meta.url), 'utf8')));

@@ -7,14 +7,14 @@ import { concat, fromHex, toHex, xor } from '../../../src/apdu/bytes.js';
 import { fixedClock, seededRandom } from '../../../src/env.js';
 import { silentLogger } from '../../../src/log.js';
 import { createCard } from '../../../src/card/index.js';
-import { historicalBytes } from '../../../src/card/runtime/atr.js';
+import { historicalBytes } from '../../../src/apdu/atr.js';
 import type { CardImage, SimulatedCard } from '../../../src/card/runtime/types.js';
 import { parseProfile, type Profile } from '../../../src/card/personalize/profile.js';
 import type { Holder } from '../../../src/card/personalize/holder.js';
 import { personalize } from '../../../src/card/personalize/personalize.js';
 import { Psam } from '../../../src/terminal/psam/psam.js';
 import { PsamCard, PSAM_SX3_AID, psamKeyP2 } from '../../../src/terminal/psam/psam-card.js';
-import { decodeInitResponse, decodeTransactionRecord, encodeDebit, encodeInit } from '../../../src/card/apps/ssse/medical-debit-layout.js';
+import { decodeInitResponse, decodeTransactionRecord, encodeDebit, encodeInit } from '../../../src/spec/ssse/medical-debit.js';
 
 const load = (p: string) => JSON.parse(readFileSync(new URL(`../../../${p}`, import.meta.url), 'utf8'));
 const clock = fixedClock(new Date(Date.UTC(2026, 10, 22, 10, 0)));

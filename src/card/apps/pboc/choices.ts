@@ -1,24 +1,54 @@
 /**
- * Every reconstructed ([R]) choice of the financial application, in one place (DOMAIN.md §2; docs/pboc.md
- * lists each with its mark). The card code and the test-side issuer/terminal helper read these constants;
- * change a choice here when better facts appear.
+ * Every reconstructed ([R]) choice of the financial application as the card is personalised with it
+ * (DOMAIN.md §2; docs/pboc.md lists each with its mark): DOLs, AIP, AFL, record layout, logs, card risk
+ * rules. The facts the terminal and the issuer host share with the card (AIDs, IAD/CVR layouts, CID, TTQ,
+ * script MACs) are in src/spec/pboc.ts and re-exported here. Change a choice in its one place.
  */
 
-/** Application identifiers (DOMAIN.md §2 [C]). */
-export const PBOC_AIDS = {
-  debit: 'A000000333010101',
-  credit: 'A000000333010102',
-  quasiCredit: 'A000000333010103',
-  electronicCash: 'A000000333010106',
-} as const;
+import {
+  PBOC_AIDS,
+  PSE_NAME,
+  PPSE_NAME,
+  AC_TERMINAL_DATA_TAGS,
+  IAD,
+  CID,
+  CVR,
+  APPROVED_ARCS,
+  TTQ,
+  ICC_DYNAMIC_NUMBER_LENGTH,
+  CARD_AUTH_DATA_VERSION,
+  SCRIPT_MAC_LENGTH,
+  SCRIPT_MAC_WRONG_SW,
+  EC_IDD_MAC_LENGTH,
+  BLOCKED_SELECT_SW,
+  CARD_BLOCKED_SW,
+  type CryptogramType,
+} from '../../../spec/pboc.js';
+
+export {
+  PBOC_AIDS,
+  PSE_NAME,
+  PPSE_NAME,
+  AC_TERMINAL_DATA_TAGS,
+  IAD,
+  CID,
+  CVR,
+  APPROVED_ARCS,
+  TTQ,
+  ICC_DYNAMIC_NUMBER_LENGTH,
+  CARD_AUTH_DATA_VERSION,
+  SCRIPT_MAC_LENGTH,
+  SCRIPT_MAC_WRONG_SW,
+  EC_IDD_MAC_LENGTH,
+  BLOCKED_SELECT_SW,
+  CARD_BLOCKED_SW,
+  type CryptogramType,
+};
 
 /** `Application.id` values registered with the card OS. */
 export const PBOC_APP_ID = 'pboc';
-export const DIRECTORY_APP_ID = 'pboc-directory';
 
-/** PSE (contact) and PPSE (contactless) DF names (DOMAIN.md §2 [C]). */
-export const PSE_NAME = '315041592E5359532E4444463031';
-export const PPSE_NAME = '325041592E5359532E4444463031';
+export const DIRECTORY_APP_ID = 'pboc-directory';
 
 /**
  * PDOL of an SM-capable card (DOMAIN.md §2 [P]): TTQ, amount, other amount, country, TVR, currency, date,
@@ -41,12 +71,6 @@ export const DDOL = '9F3704';
 
 /** SDA tag list 9F4A: the AIP is signed with the static data (EMV Book 2 §5.4). */
 export const SDA_TAG_LIST = '82';
-
-/**
- * Number of bytes of CDOL1 data that enter the application cryptogram [R]: the standard EMV set
- * 9F02 ‖ 9F03 ‖ 9F1A ‖ 95 ‖ 5F2A ‖ 9A ‖ 9C ‖ 9F37 (29 bytes). Time and merchant name are not MACed.
- */
-export const AC_TERMINAL_DATA_TAGS = ['9F02', '9F03', '9F1A', '95', '5F2A', '9A', '9C', '9F37'] as const;
 
 /**
  * AIP 82 [R]: SDA, DDA, cardholder verification, terminal risk management, issuer authentication (7C 00),
@@ -90,42 +114,6 @@ export const TRANSACTION_LOG_FORMAT = '9A039F21039F02069F03069F1A025F2A029F4E149
 export const LOAD_LOG_FORMAT = '9A039F21039F1A029F4E149F3602';
 
 /**
- * IAD 9F10 [P/C with R details]: `07 | DKI | CVN | CVR(4) | algorithm ID` then, when the EC balance
- * took part, `0A | 01 ‖ EC balance(5) ‖ MAC(4)`.
- */
-export const IAD = {
-  fixedLength: 0x07,
-  dki: 0x01,
-  cvn: { contact: 0x01, qpboc: 0x17 },
-  algorithmId: { SM4: 0x04, '3DES': 0x01 },
-  eccIddId: 0x01,
-} as const;
-
-/** CID 9F27 values (EMV Book 3 §6.5.5.4). */
-export const CID = { AAC: 0x00, TC: 0x40, ARQC: 0x80 } as const;
-export type CryptogramType = keyof typeof CID;
-
-/**
- * CVR bits [R], laid out like the VIS card verification results carried in the PBOC IAD (byte 0 is the
- * length 03).
- */
-export const CVR = {
-  length: 0x03,
-  // byte 1: b8-7 GAC2 type (00 AAC, 01 TC, 10 not requested), b6-5 GAC1 type (00 AAC, 01 TC, 10 ARQC)
-  gac2: { AAC: 0x00, TC: 0x40, NONE: 0x80 },
-  gac1: { AAC: 0x00, TC: 0x10, ARQC: 0x20 },
-  issuerAuthFailed: [1, 0x08],
-  offlinePinPerformed: [1, 0x04],
-  offlinePinFailed: [1, 0x02],
-  // byte 2
-  lastOnlineNotCompleted: [2, 0x80],
-  pinTryLimitExceeded: [2, 0x40],
-  offlineLimitExceeded: [2, 0x20],
-  // byte 3: b8-5 number of issuer script commands, b4 script failed
-  scriptFailed: [3, 0x08],
-} as const;
-
-/**
  * Card risk rules at GENERATE AC 1 (contact) [R]. The terminal's request is an upper bound
  * (AAC < TC < ARQC). A TC is downgraded to an ARQC when any of these holds: the offline PIN try limit is
  * exceeded, the last online transaction was not completed, the number of transactions since the last
@@ -134,71 +122,8 @@ export const CVR = {
  */
 export const DEFAULT_RISK = { consecutiveOfflineLimit: 5, offlineAmountLimit: 0 } as const;
 
-/** Authorisation response codes treated as approval in GENERATE AC 2 (ASCII "00"). [R: "00" only] */
-export const APPROVED_ARCS = ['3030'] as const;
-
-/**
- * TTQ 9F66 bits read by the card (DOMAIN.md §2 [C]): byte 1 b7 full PBOC, b6 qPBOC, b4 offline-only
- * reader; byte 2 b8 online cryptogram required.
- */
-export const TTQ = {
-  fullPboc: [0, 0x40],
-  qpboc: [0, 0x20],
-  offlineOnly: [0, 0x08],
-  onlineCryptogramRequired: [1, 0x80],
-  fddaSupported: [3, 0x80],
-} as const;
-
 /**
  * CTQ 9F6C the card returns [R]: byte 1 b8 online PIN required above the CVM limit (no), b6 go online
  * if ODA fails (yes), b5 decline if ODA fails and the terminal cannot go online (yes) → 30 00.
  */
 export const CTQ = '3000';
-
-/**
- * ICC dynamic data [R] for DDA and fDDA: `length ‖ ICC dynamic number`, the number being 4 fresh random
- * bytes — for fDDA the same bytes are the card unpredictable number of 9F69.
- */
-export const ICC_DYNAMIC_NUMBER_LENGTH = 4;
-
-/** Card authentication related data 9F69 [R]: `01 (version) ‖ card unpredictable number(4) ‖ CTQ(2)`. */
-export const CARD_AUTH_DATA_VERSION = 0x01;
-
-/**
- * Issuer script secure messaging [R]: the MAC is `pbocMac(alg, SK_MAC, …)` (4 leftmost bytes) over
- * `CLA INS P1 P2 Lc ‖ ATC ‖ ARQC(the AC of GENERATE AC 1 of this session) ‖ data without the MAC`, with
- * Lc counting the MAC (DOMAIN.md §2 for EC load [C]; generalised to every script command). SK_MAC is the
- * session key of the MAC UDK at the current ATC. A wrong MAC answers 6988 (SM data wrong).
- */
-export const SCRIPT_MAC_LENGTH = 4;
-export const SCRIPT_MAC_WRONG_SW = 0x6988;
-
-/**
- * The EC balance MAC inside the IAD [R]: `pbocMac(alg, SK_MAC, 01 ‖ balance(5) ‖ ATC(2))`, 4 bytes.
- */
-export const EC_IDD_MAC_LENGTH = 4;
-
-/**
- * SM2 ODA layouts (certificates 90/9F46, SSAD 93, SDAD 9F4B) and the signer ID 1234567812345678 [R]
- * are the crypto layer's single choice: src/crypto/cert/pboc-cert.ts PBOC_SM2_LAYOUT.
- */
-
-/**
- * qPBOC decision at GPO [R], in order:
- * 1. application blocked → decline (AAC);
- * 2. TTQ "online cryptogram required", or the transaction currency is not the EC currency → online
- *    (ARQC) unless the reader is offline-only, then decline;
- * 3. amount ≤ EC balance, amount ≤ 9F78 single-transaction limit and the reader supports fDDA → offline
- *    approval (TC, EC debited, 9F4B);
- * 4. otherwise online (ARQC) — or decline (AAC) when the reader is offline-only.
- * Implemented by `qpbocDecision` in gpo.ts, which reads only the constants of this file.
- */
-
-/** Status word of SELECT on a blocked application (EMV: 6283 selected file invalidated, FCI returned). */
-export const BLOCKED_SELECT_SW = 0x6283;
-/**
- * CARD BLOCK (84 16) through the financial application blocks the payment applications (PSE, PPSE and
- * the ADF: `PbocState.cardBlocked`), not the social-security applications — the two accounts are
- * independent (issue 4) [R]. SELECT of any of them then answers this status word (EMV: 6A81).
- */
-export const CARD_BLOCKED_SW = 0x6a81;

@@ -25,20 +25,12 @@ import type { CommandApdu } from '../../../apdu/command-apdu.js';
 import { ResponseApdu } from '../../../apdu/response-apdu.js';
 import { SW } from '../../../apdu/status-words.js';
 import { CardError } from '../../runtime/card-error.js';
-import { fromHex } from '../../../apdu/bytes.js';
-import { sm3 } from '../../../crypto/sm3.js';
+import { PKI_ADF_AID, PKI_AID, PKI_PIN_REFERENCE, SIGN_CERT_FID, pkiPinKey } from '../../../spec/pki.js';
 
-/** "PKI.社会保障" in GBK. */
-export const PKI_AID = '504B492EC9E7BBE1B1A3D5CF';
-/** "SS.CERT.ADF1". */
-export const PKI_ADF_AID = '53532E434552542E41444631';
+export { PKI_ADF_AID, PKI_AID, PKI_PIN_REFERENCE, SIGN_CERT_FID, pkiPinKey };
 /** `Application.id` of the PKI application. */
 export const PKI_APP_ID = 'pki';
 export const PKI_PIN_ID = 'PIN_PKI';
-/** VERIFY P2 of the PKI PIN (the vendor trace verifies with 00 20 01 81). */
-export const PKI_PIN_REFERENCE = 0x81;
-/** EF of the signing certificate. */
-export const SIGN_CERT_FID = 0x0018;
 
 /** Persistent state of the PKI application (CardImage.apps.pki). */
 export interface PkiState {
@@ -89,14 +81,4 @@ export function processPki(cmd: CommandApdu, port: PkiPort): ResponseApdu | unde
   const key = `${cmd.cla.toString(16).padStart(2, '0')}:${cmd.ins.toString(16).padStart(2, '0')}`.toUpperCase();
   const handler = HANDLERS[key];
   return handler ? handler(cmd, port) : undefined;
-}
-
-/**
- * Key of the vendor's enciphered user-PIN verification (DOMAIN.md §1.5 [C]): the first 16 bytes of
- * SM3(PIN as BCD). The terminal sends `00 20 01 81 10 ‖ SM4-ECB(K, challenge(8) ‖ 00×8)` after GET CHALLENGE.
- * For PIN 123456: 3DE741F445DD357BEA4E6C3FE6437036.
- */
-export function pkiPinKey(pin: string): Uint8Array {
-  if (!/^\d{1,16}F?$/.test(pin) || pin.length % 2 !== 0) throw new RangeError(`pkiPinKey: pin must be an even number of digits (2..16), got ${pin.length} characters`);
-  return sm3(fromHex(pin)).slice(0, 16);
 }

@@ -22,29 +22,16 @@ import { toHex } from '../../../apdu/bytes.js';
 import type { AccessRule, CardInterface, DfImage, EfImage, KeyAlgorithm, KeyImage, PinImage } from '../../runtime/types.js';
 import type { ContactlessPolicy, KeyedDf, KeyKind } from '../../personalize/profile.js';
 import { buildDfKeys, keyId } from './keys.js';
-import type { ItemFile } from './data-items.js';
+import type { ItemFile } from '../../../spec/ssse/data-items.js';
+import { ALGORITHM_INDICATOR, SSSE_AID, SSSE_DFS, SSSE_PIN_REFERENCE } from '../../../spec/ssse/identifiers.js';
 
-/** SSSE DF name "sx1.sh.社会保障" in GBK (DOMAIN.md §1.1). */
-export const SSSE_AID = '7378312E73682EC9E7BBE1B1A3D5CF';
-
-/** Sub-application DFs and their AIDs (DOMAIN.md §1.1). */
-export const SSSE_DFS: ReadonlyArray<{ df: Exclude<KeyedDf, 'SSSE'>; fid: number; aid: string; label: string }> = [
-  { df: 'DF01', fid: 0xdf01, aid: 'D15600000500', label: 'DF01 公共应用' },
-  { df: 'DF02', fid: 0xdf02, aid: 'D15600000501', label: 'DF02 就业与失业' },
-  { df: 'DF03', fid: 0xdf03, aid: 'D15600000502', label: 'DF03 社会保险1' },
-  { df: 'DF04', fid: 0xdf04, aid: 'D15600000503', label: 'DF04 社会保险2 (医疗保险)' },
-  { df: 'DF07', fid: 0xdf07, aid: 'D15600000504', label: 'DF07 人事人才' },
-];
+export { ALGORITHM_INDICATOR, SSSE_AID, SSSE_DFS, SSSE_PIN_REFERENCE };
 
 /** Application id of DF04's offline medical debit (`Application.id`). */
 export const MEDICAL_APP_ID = 'ssse-medical';
 
 /** Name of the SSSE PIN in access rules; VERIFY P2 = 00. */
 export const SSSE_PIN_ID = 'PIN_SSSE';
-export const SSSE_PIN_REFERENCE = 0x00;
-
-/** Algorithm indicator in the FCI (9F0C { 86 01 alg }): 01 DES, 02 SSF33, 03 SM4 (DOMAIN.md §1.1). */
-export const ALGORITHM_INDICATOR: Record<KeyAlgorithm, number> = { DES: 0x01, '3DES': 0x01, SM4: 0x03 };
 
 /** EF08 (DF04) transaction records: at least 30 of 0x1C bytes. */
 export const MEDICAL_LOG_RECORDS = 30;

@@ -5,4 +5,4 @@
  */
 export { medicalDebitApplication } from './medical-debit-app.js';
 export { SSSE_AID, SSSE_DFS, MEDICAL_APP_ID, SSSE_PIN_ID, buildSsseTree, ssseFciProprietary } from './files.js';
-export { DATA_ITEMS, decodeItemRecord, encodeItemRecord, itemByKey, itemsOf } from './data-items.js';
+export { DATA_ITEMS, decodeItemRecord, encodeItemRecord, itemByKey, itemsOf } from '../../../spec/ssse/data-items.js';

@@ -1,38 +1,13 @@
 /**
- * The SSSE key set of one card: which keys each DF holds, their references and usages, and the names the
- * access rules use. [R] The key references are not public; the choice (docs/ssse.md "Keys") lives here only:
- *
- * | kind | usage          | reference | note |
- * |------|----------------|-----------|------|
- * | IRK  | internal-auth  | 00        | INTERNAL AUTHENTICATE P2=00 (trace `0088000010…`) |
- * | DPK  | debit          | 01        | key index of the medical-debit INIT (DF04 only) |
- * | DTK  | tac            | 02        | TAC key of the medical debit (DF04 only) |
- * | UK   | external-auth  | 04        | write key UKx (trace `0082000411…`) |
- * | PUK  | pin-unblock    | 05        | |
- * | RPK  | pin-reload     | 06        | |
- * | RK   | external-auth  | 0A        | read key RKx (trace `0082000A10…`) |
- *
- * Every card key is the profile's master key diversified in three levels (DOMAIN.md §1.4):
- * province → city → card, the card level using the ATR historical bytes T6–TD.
+ * The SSSE key set of one card: which keys each DF holds and the names the access rules use. The kinds
+ * and references are protocol facts shared with the terminal (src/spec/ssse/keys.ts, [R] choice there);
+ * this module builds the card's `KeyImage`s from them.
  */
 import type { KeyAlgorithm, KeyImage } from '../../runtime/types.js';
-import type { KeyedDf, KeyKind } from '../../personalize/profile.js';
+import type { KeyedDf } from '../../../spec/ssse/identifiers.js';
+import { KEY_SPECS, type KeyKind } from '../../../spec/ssse/keys.js';
 
-export interface KeySpec {
-  kind: KeyKind;
-  usage: KeyImage['usage'];
-  reference: number;
-}
-
-export const KEY_SPECS: Readonly<Record<KeyKind, KeySpec>> = {
-  IRK: { kind: 'IRK', usage: 'internal-auth', reference: 0x00 },
-  DPK: { kind: 'DPK', usage: 'debit', reference: 0x01 },
-  DTK: { kind: 'DTK', usage: 'tac', reference: 0x02 },
-  UK: { kind: 'UK', usage: 'external-auth', reference: 0x04 },
-  PUK: { kind: 'PUK', usage: 'pin-unblock', reference: 0x05 },
-  RPK: { kind: 'RPK', usage: 'pin-reload', reference: 0x06 },
-  RK: { kind: 'RK', usage: 'external-auth', reference: 0x0a },
-};
+export { KEY_SPECS };
 
 /** Name of a key in access rules and in the image: `UK_SSSE`, `RK_DF04`, … */
 export function keyId(kind: KeyKind, df: KeyedDf): string {

@@ -9,7 +9,7 @@ import type { CommandApdu } from '../../../apdu/command-apdu.js';
 import type { ResponseApdu } from '../../../apdu/response-apdu.js';
 import type { Application, EfImage } from '../../runtime/types.js';
 import type { CardContext } from '../../runtime/context.js';
-import { decodeItemRecord, encodeItemRecord, itemByKey } from './data-items.js';
+import { decodeItemRecord, encodeItemRecord, itemByKey } from '../../../spec/ssse/data-items.js';
 import { MEDICAL_APP_ID, SSSE_PIN_ID } from './files.js';
 import { processMedicalDebit, type MedicalDebitPort, type MedicalState } from './medical-debit.js';
 

@@ -1,7 +1,7 @@
 /**
  * The cryptography of the offline medical debit (DOMAIN.md §1.4), on the crypto layer's purse helpers
  * (src/crypto/purse.ts; the TAC-key choice is `medicalDebitTacKey` in src/crypto/choices.ts). Inputs
- * come from medical-debit-layout.ts; the card and the PSAM both call these.
+ * come from src/spec/ssse/medical-debit.ts; the card and the PSAM both call these.
  */
 import { medicalDebitMac, medicalDebitSessionKey, medicalDebitTac } from '../../../crypto/purse.js';
 import type { KeyAlgorithm } from '../../runtime/types.js';

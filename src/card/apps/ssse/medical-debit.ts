@@ -13,7 +13,7 @@
  * the account amount, 6985 offline not allowed, 9402 sequence exhausted. DEBIT without INIT: 6901.
  * A successful DEBIT decrements the balance, adds to the accumulators, writes an EF08 (and EF15) record,
  * updates DF04 EF06 (脱网累计金额/次数) and increments the sequence — all in one committed APDU.
- * Byte layouts and the [R] MAC/TAC inputs: medical-debit-layout.ts.
+ * Byte layouts and the [R] MAC/TAC inputs: src/spec/ssse/medical-debit.ts.
  */
 import { constantTimeEqual, toHex, fromHex, uintBE } from '../../../apdu/bytes.js';
 import type { CommandApdu } from '../../../apdu/command-apdu.js';
@@ -32,9 +32,9 @@ import {
   settlementRecord,
   transactionRecord,
   type InitCommand,
-} from './medical-debit-layout.js';
+} from '../../../spec/ssse/medical-debit.js';
 import { debitMac, debitSessionKey, debitTac } from './medical-debit-crypto.js';
-import { mac1Input, mac2Input, tacInput } from './medical-debit-layout.js';
+import { mac1Input, mac2Input, tacInput } from '../../../spec/ssse/medical-debit.js';
 
 /** Persistent state of the medical account (CardImage.apps['ssse-medical']). */
 export interface MedicalState {

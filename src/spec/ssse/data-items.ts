@@ -7,8 +7,11 @@
  * Record numbering: one item per record, in table order (EF05 record 7 is the card number, tag 07, as in
  * the observed read `00B2072C0B`). [R] for EF06/EF0D/DF04 record order; readers address them by tag.
  */
-import { concat, toHex } from '../../../apdu/bytes.js';
-import { decodeItemValue, encodeItemValue, type ItemType } from './item-codec.js';
+import { concat, toHex } from '../../apdu/bytes.js';
+import { decodeSsseField, encodeSsseField, type SsseFieldFormat } from '../../apdu/tlv/ssse-record.js';
+
+/** Field format of a data item (DOMAIN.md §1.2): `an` text, `cn` BCD digits, `b` binary. */
+export type ItemType = SsseFieldFormat;
 
 /** The record files that hold TLV data items, named by their path below the MF. */
 export type ItemFile = 'EF05' | 'EF06' | 'EF0D' | 'DF04/EF05' | 'DF04/EF06';
@@ -33,7 +36,9 @@ type Row = [ItemFile, number, string, string, string, ItemType, number, boolean?
 
 // file, tag, key, en, zh, type, length, [R]
 const ROWS: Row[] = [
-  ['EF05', 0x01, 'cardIdentifier', 'card identifier', '卡的识别码', 'cn', 16],
+  // 卡的识别码 is cn 16 in the specification, but its authentication code is hex that may contain F (the
+  // cn padding digit): kept as b, 16 bytes exact, so that no digit is ever taken for padding.
+  ['EF05', 0x01, 'cardIdentifier', 'card identifier', '卡的识别码', 'b', 16],
   ['EF05', 0x02, 'cardCategory', 'card category', '卡的类别', 'an', 1],
   ['EF05', 0x03, 'specVersion', 'specification version', '规范版本', 'an', 4],
   ['EF05', 0x04, 'initializingBody', 'initializing body number', '初始化机构编号', 'cn', 12],
@@ -89,7 +94,7 @@ export function itemByKey(key: string): DataItem {
 
 /** Encodes one record `tag len value` of an item from its text value. */
 export function encodeItemRecord(item: DataItem, value: string): Uint8Array {
-  const v = encodeItemValue(item.type, value, item.length, item.key);
+  const v = encodeSsseField(item.type, value, item.length, item.key);
   return concat(Uint8Array.of(item.tag, item.length), v);
 }
 
@@ -116,5 +121,5 @@ export function decodeItemRecord(file: ItemFile, record: Uint8Array): DecodedIte
   const len = record[1]!;
   if (!item || record.length < 2 + len) return undefined;
   const raw = record.subarray(2, 2 + len);
-  return { item, value: decodeItemValue(item.type, raw, item.key === 'cardIdentifier'), raw };
+  return { item, value: decodeSsseField(item.type, raw), raw };
 }

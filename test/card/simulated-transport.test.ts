@@ -2,9 +2,9 @@
  * SimulatedTransport: the in-process "reader" of a simulated card.
  */
 import { describe, expect, it } from 'vitest';
-import { SimulatedTransport } from '../../../src/terminal/transports/simulated.js';
-import { TransportError } from '../../../src/apdu/transport.js';
-import { FakeCard } from '../../server/fake-vpcd.js';
+import { SimulatedTransport } from '../../src/card/simulated-transport.js';
+import { TransportError } from '../../src/apdu/transport.js';
+import { FakeCard } from '../server/fake-vpcd.js';
 
 describe('SimulatedTransport', () => {
   it('powers the card on the chosen interface and exposes its ATR', () => {

@@ -3,8 +3,8 @@
  * would to a reader, without pcscd. The card is powered on the chosen interface when the transport is
  * opened (cold reset, ISO/IEC 7816-3 §6.2.2 / ISO 14443-4 activation for contactless).
  */
-import type { CardInterface, SimulatedCard } from '../../card/runtime/types.js';
-import { TransportError, type Transport } from '../../apdu/transport.js';
+import type { CardInterface, SimulatedCard } from './runtime/types.js';
+import { TransportError, type Transport } from '../apdu/transport.js';
 
 /** Options of {@link SimulatedTransport}. */
 export interface SimulatedTransportOptions {

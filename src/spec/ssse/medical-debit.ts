@@ -18,7 +18,7 @@
  *         DES keeps the leftmost 4 bytes, 16-byte ciphers fold the four words)                  [V]
  * ```
  */
-import { concat, readUintBE, uintBE } from '../../../apdu/bytes.js';
+import { concat, readUintBE, uintBE } from '../../apdu/bytes.js';
 
 /** 交易类型 of an offline medical debit, in MAC1/TAC and EF08 ('1', an1). [R] */
 export const MEDICAL_DEBIT_TYPE = 0x31;

@@ -16,7 +16,7 @@
  * | T8-T9 | first four digits of the issuer's region code, BCD|
  * | TA-TD | card serial (4 bytes)                             |
  */
-import { concat, fromHex } from '../../../apdu/bytes.js';
+import { concat, fromHex } from '../../apdu/bytes.js';
 
 /** Builds the 13 historical bytes. */
 export function ssseHistoricalBytes(generation: 2 | 3, regionCode: string, serial: Uint8Array): Uint8Array {
