@@ -9,7 +9,7 @@ import type { Logger } from '../../log.js';
 import type { TerminalConfig } from '../config/terminal-config.js';
 import type { IssuerPort } from '../hosts/issuer/issuer-port.js';
 import { CardChannel } from './card-channel.js';
-import { amountN12, hhmmss, yymmdd } from './emv-values.js';
+import { amountN12, hhmmss, MAX_AMOUNT, yymmdd } from './emv-values.js';
 import type { CryptogramRecord, CvmPerformed, IssuerOutcome, ScriptResult } from './outcome.js';
 import { TransactionData } from './transaction-data.js';
 import { newTsi, newTvr } from './tvr.js';
@@ -86,12 +86,17 @@ export class KernelContext {
   signatureRequired = false;
   issuer: IssuerOutcome | undefined;
 
+  /**
+   * @param channel an existing channel to share (its trace goes on), e.g. when a kernel recovers an
+   *   interrupted transaction inside a new run
+   */
   constructor(
     readonly deps: KernelDeps,
     transport: Transport,
     readonly request: PaymentRequest,
+    channel?: CardChannel,
   ) {
-    this.channel = new CardChannel(transport, deps.log);
+    this.channel = channel ?? new CardChannel(transport, deps.log);
     this.now = deps.clock.now();
     this.amount = request.amount;
     this.otherAmount = request.otherAmount ?? 0;
@@ -141,4 +146,13 @@ export class KernelContext {
     this.notes.push(text);
     this.deps.log?.debug({ note: text }, 'kernel');
   }
+}
+
+/** Checks a payment request (a programming error is a RangeError naming the field). */
+export function checkRequest(request: PaymentRequest): void {
+  for (const [name, v] of [['amount', request.amount], ['otherAmount', request.otherAmount ?? 0]] as const) {
+    if (!Number.isSafeInteger(v) || v < 0 || v > MAX_AMOUNT) throw new RangeError(`${name}: an integer 0..${MAX_AMOUNT} (fen), got ${v}`);
+  }
+  const type = request.transactionType ?? 0;
+  if (!Number.isInteger(type) || type < 0 || type > 0x99) throw new RangeError(`transactionType: a byte, got ${type}`);
 }

@@ -41,6 +41,7 @@ export const REASONS = {
   UNABLE_TO_GO_ONLINE: ['The issuer could not be reached', '无法联机'],
   ODA_FAILED: ['Offline data authentication failed', '脱机数据认证失败'],
   EXPIRED: ['The application has expired', '应用已过期'],
+  NOT_YET_EFFECTIVE: ['The application is not yet effective', '应用尚未生效'],
   CVM_FAILED: ['Cardholder verification failed', '持卡人验证失败'],
   EXCEPTION_FILE: ['The card is on the terminal exception file', '卡片在终端异常文件中'],
   // contactless

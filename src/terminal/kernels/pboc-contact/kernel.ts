@@ -13,12 +13,11 @@
  * failure is passed on, so that nothing stays posted that the card did not accept.
  */
 import { toHex } from '../../../apdu/bytes.js';
-import { CommandApdu } from '../../../apdu/command-apdu.js';
 import type { Transport } from '../../../apdu/transport.js';
 import type { AuthorisationResponse } from '../../hosts/issuer/issuer-port.js';
 import { KernelStop } from '../card-channel.js';
-import { KernelContext, type KernelDeps, type PaymentRequest } from '../context.js';
-import { MAX_AMOUNT, numericValue } from '../emv-values.js';
+import { checkRequest, KernelContext, type KernelDeps, type PaymentRequest } from '../context.js';
+import { clearOffline } from '../steps/clearing.js';
 import { reason, type KernelResult } from '../outcome.js';
 import { buildResult, type ResultExtras } from '../result.js';
 import { buildContactCandidates, type SelectedApplication } from '../steps/application-selection.js';
@@ -28,20 +27,12 @@ import { completion, defaultAction } from '../steps/completion.js';
 import { initiateApplicationProcessing, type ProcessingOptions } from '../steps/initiate-application-processing.js';
 import { issuerScriptProcessing } from '../steps/issuer-script-processing.js';
 import { offlineDataAuthentication } from '../steps/offline-data-authentication.js';
-import { cardPan, iccData, issuerAuthentication, issuerAuthenticationResult, onlineAuthorisation } from '../steps/online-processing.js';
+import { COMPLETION_TAGS, iccData, issuerAuthentication, issuerAuthenticationResult, onlineAuthorisation } from '../steps/online-processing.js';
+import { readEcBalance } from '../steps/ec-balance.js';
 import { processingRestrictions } from '../steps/processing-restrictions.js';
 import { readApplicationData } from '../steps/read-application-data.js';
 import { terminalActionAnalysis, matchingBits } from '../steps/terminal-action-analysis.js';
 import { terminalRiskManagement } from '../steps/terminal-risk-management.js';
-
-/** Checks a payment request (a programming error is a RangeError naming the field). */
-export function checkRequest(request: PaymentRequest): void {
-  for (const [name, v] of [['amount', request.amount], ['otherAmount', request.otherAmount ?? 0]] as const) {
-    if (!Number.isSafeInteger(v) || v < 0 || v > MAX_AMOUNT) throw new RangeError(`${name}: an integer 0..${MAX_AMOUNT} (fen), got ${v}`);
-  }
-  const type = request.transactionType ?? 0;
-  if (!Number.isInteger(type) || type < 0 || type > 0x99) throw new RangeError(`transactionType: a byte, got ${type}`);
-}
 
 /** What the run knows about the issuer's side, for reversal and completion when something fails. */
 interface HostState {
@@ -82,7 +73,7 @@ async function settleWithHost(ctx: KernelContext, host: HostState, why: string):
   if (!issuer || !host.approvedOnline || host.completed) return;
   try {
     if (host.cardFinal) {
-      await issuer.complete({ transactionId: ctx.transactionId, cardApproved: host.cardFinal === 'TC', iccData: iccData(ctx, ['9F26', '9F27', '9F36', '9F10', '95', 'DF31']) });
+      await issuer.complete({ transactionId: ctx.transactionId, cardApproved: host.cardFinal === 'TC', iccData: iccData(ctx, COMPLETION_TAGS) });
       ctx.note('completion sent to the issuer after a failure following the second GENERATE AC');
     } else {
       await issuer.reverse(ctx.transactionId, why);
@@ -115,6 +106,8 @@ async function contactFlow(ctx: KernelContext, host: HostState, selected: { app?
   await terminalRiskManagement(ctx, aip);
   const requested = terminalActionAnalysis(ctx);
   const extras = appExtras(app);
+  // the issuer needs the card's EC balance with an online request (JR/T 0025.13; docs/pboc-kernels.md)
+  if (requested !== 'AAC') await readEcBalance(ctx, 'EC balance (before GENERATE AC)');
   const gac1 = await cardActionAnalysis(ctx, requested);
 
   if (gac1.type === 'AAC') {
@@ -149,8 +142,9 @@ async function contactFlow(ctx: KernelContext, host: HostState, selected: { app?
   if (mode === 'cdol2') issuerAuthenticationResult(ctx);
   if (response) await issuerScriptProcessing(ctx, response.issuerScripts, '72');
   const ecBalance = await ecBalanceAfterScripts(ctx);
-  if (response?.approved && ctx.deps.issuer) {
-    await ctx.deps.issuer.complete({ transactionId: ctx.transactionId, cardApproved: gac2.type === 'TC', iccData: iccData(ctx, ['9F26', '9F27', '9F36', '9F10', '95', 'DF31']) });
+  // completion: for an approval (posting or release), and for a decline that carried scripts (their results)
+  if (response && ctx.deps.issuer && (response.approved || ctx.scripts.length > 0)) {
+    await ctx.deps.issuer.complete({ transactionId: ctx.transactionId, cardApproved: gac2.type === 'TC', iccData: iccData(ctx, COMPLETION_TAGS) });
     host.completed = true;
   }
   const more: ResultExtras = { ...extras, ...(ecBalance !== undefined ? { ecBalance } : {}) };
@@ -169,37 +163,8 @@ async function contactFlow(ctx: KernelContext, host: HostState, selected: { app?
   return buildResult(ctx, 'pboc-contact', 'DECLINED', { ...more, reason: why });
 }
 
-/** Submits an offline approval for clearing (IssuerPort.clearOffline); undefined when there is no host. */
-export async function clearOffline(ctx: KernelContext, channel: 'contact' | 'contactless' = 'contact'): Promise<{ accepted: boolean; reason: string } | undefined> {
-  const issuer = ctx.deps.issuer;
-  const { pan, panSequence } = cardPan(ctx);
-  if (!issuer || !pan) {
-    ctx.note('offline approval not submitted for clearing: no issuer host');
-    return undefined;
-  }
-  try {
-    return await issuer.clearOffline({
-      transactionId: ctx.transactionId,
-      pan,
-      panSequence,
-      amount: ctx.amount,
-      currency: ctx.config.currencyCode,
-      channel,
-      iccData: iccData(ctx),
-    });
-  } catch (err) {
-    if (err instanceof TypeError || err instanceof ReferenceError) throw err;
-    ctx.note(`offline approval not accepted for clearing: ${(err as Error).message}`);
-    return { accepted: false, reason: `not submitted: ${(err as Error).message}` };
-  }
-}
-
 /** When a script of this transaction wrote the EC balance (PUT DATA 9F79), the new balance by GET DATA. */
 async function ecBalanceAfterScripts(ctx: KernelContext): Promise<number | undefined> {
   const loaded = ctx.scripts.some((s) => s.commands.some((c) => c.command.startsWith('04DA9F79') && c.sw === '9000'));
-  if (!loaded) return undefined;
-  const r = await ctx.channel.exchange('EC balance', CommandApdu.of({ cla: 0x80, ins: 0xca, p1: 0x9f, p2: 0x79, ne: 256 }));
-  const d = r.data;
-  if (!r.ok || d.length !== 9 || d[0] !== 0x9f || d[1] !== 0x79 || d[2] !== 0x06) return undefined;
-  return numericValue(d.subarray(3));
+  return loaded ? readEcBalance(ctx, 'EC balance (after scripts)') : undefined;
 }

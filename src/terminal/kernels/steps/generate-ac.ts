@@ -1,8 +1,9 @@
 /**
  * GENERATE AC (EMV 4.3 Book 3 §6.5.5): `80 AE P1 00 Lc CDOL-data 00` with P1 = the cryptogram asked for
  * (00 AAC, 40 TC, 80 ARQC; CDA is not asked for), and its answer in format 1 (`80 | CID | ATC | AC |
- * IAD`) or format 2 (`77 { 9F27, 9F36, 9F26, [9F10] }`). A card that answers a higher cryptogram than the
- * one asked for (AAC < TC < ARQC), or an RFU type, answers wrongly (§10.8).
+ * IAD`) or format 2 (`77 { 9F27, 9F36, 9F26, [9F10] }`). The card may answer the cryptogram asked for or
+ * a more cautious one (§6.5.5.4: a TC request may give TC, ARQC or AAC; an ARQC request ARQC or AAC; an
+ * AAC request only AAC); anything else, or an RFU type, is a wrong answer.
  */
 import { readUintBE, toHex } from '../../../apdu/bytes.js';
 import { CommandApdu } from '../../../apdu/command-apdu.js';
@@ -13,7 +14,8 @@ import type { KernelContext } from '../context.js';
 import type { CryptogramRecord } from '../outcome.js';
 import { cardDol } from './initiate-application-processing.js';
 
-const RANK: Record<CryptogramType, number> = { AAC: 0, TC: 1, ARQC: 2 };
+/** Caution order of §6.5.5.4: the card may answer the type asked for or one with a lower rank. */
+const RANK: Record<CryptogramType, number> = { AAC: 0, ARQC: 1, TC: 2 };
 
 /** The cryptogram type of a CID (b8-b7); undefined for the RFU value 11. */
 export function cryptogramTypeOf(cid: number): CryptogramType | undefined {

@@ -17,8 +17,11 @@ import { cardDol } from './initiate-application-processing.js';
 
 /** The data objects sent in field 55 (Book 4 §6.5.5; JR/T 0025.7), in this order, when present. */
 export const ICC_DATA_TAGS = [
-  '9F26', '9F27', '9F10', '9F37', '9F36', '95', '9A', '9C', '9F02', '5F2A', '82', '9F1A', '9F03', '9F33', '9F34', '9F35', '9F1E', '84', '9F09', '9F41', '9F63', '9F66', '9F6C', '9F5D', '9F69', 'DF31',
+  '9F26', '9F27', '9F10', '9F37', '9F36', '95', '9A', '9C', '9F02', '5F2A', '82', '9F1A', '9F03', '9F33', '9F34', '9F35', '9F1E', '84', '9F09', '9F41', '9F63', '9F66', '9F6C', '9F5D', '9F69', '9F79', 'DF31',
 ] as const;
+
+/** Field 55 of the completion (after GENERATE AC 2): the second cryptogram, the CDOL2 values, the script results. */
+export const COMPLETION_TAGS = ['9F26', '9F27', '9F36', '9F10', '8A', '95', '9F37', 'DF31'] as const;
 
 /** BER-TLV of the ICC data (field 55) from the transaction data. */
 export function iccData(ctx: KernelContext, tags: readonly string[] = ICC_DATA_TAGS): Uint8Array {
@@ -44,9 +47,12 @@ export function cardPan(ctx: KernelContext): { pan: string | undefined; panSeque
 
 export type OnlineResult = { kind: 'response'; response: AuthorisationResponse } | { kind: 'unable'; why: string };
 
-/** Programming errors are never "unable to go online". */
-function isBug(err: unknown): boolean {
-  return err instanceof TypeError || err instanceof ReferenceError || err instanceof SyntaxError;
+/**
+ * Programming errors (and a host refusing the request as malformed, a RangeError) are never "unable to
+ * go online": they propagate.
+ */
+export function isBug(err: unknown): boolean {
+  return err instanceof TypeError || err instanceof ReferenceError || err instanceof SyntaxError || err instanceof RangeError;
 }
 
 /** Sends the authorisation request (§10.9). A host that cannot be reached is "unable to go online". */
