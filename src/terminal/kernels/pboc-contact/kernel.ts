@@ -137,7 +137,19 @@ async function contactFlow(ctx: KernelContext, host: HostState, selected: { app?
     await issuerScriptProcessing(ctx, response.issuerScripts, '71');
     requested2 = response.approved ? 'TC' : 'AAC';
   }
-  const gac2 = await completion(ctx, requested2);
+  let gac2: Awaited<ReturnType<typeof completion>>;
+  try {
+    gac2 = await completion(ctx, requested2);
+  } catch (err) {
+    // after the issuer declined, a card that refuses the second GENERATE AC (e.g. blocked by a script of
+    // template 71) leaves the transaction declined — by the issuer
+    if (!(err instanceof KernelStop) || !response || response.approved) throw err;
+    ctx.note(`second GENERATE AC: ${err.reason.detail ?? err.reason.en}`);
+    if (ctx.deps.issuer && ctx.scripts.length > 0) {
+      await ctx.deps.issuer.complete({ transactionId: ctx.transactionId, cardApproved: false, iccData: iccData(ctx, COMPLETION_TAGS) });
+    }
+    return buildResult(ctx, 'pboc-contact', 'DECLINED', { ...extras, reason: reason('DECLINED_BY_ISSUER', `${response.responseCode}: ${response.reason}; the card then refused the second GENERATE AC`) });
+  }
   host.cardFinal = gac2.type;
   if (mode === 'cdol2') issuerAuthenticationResult(ctx);
   if (response) await issuerScriptProcessing(ctx, response.issuerScripts, '72');
@@ -156,7 +168,9 @@ async function contactFlow(ctx: KernelContext, host: HostState, selected: { app?
     return buildResult(ctx, 'pboc-contact', 'APPROVED', { ...more, approvedBy: 'online' });
   }
   let why;
-  if (!response) why = reason('UNABLE_TO_GO_ONLINE', online.kind === 'unable' ? online.why : undefined);
+  const unableWhy = online.kind === 'unable' ? online.why : '';
+  if (!response && requested2 === 'TC') why = reason('DECLINED_BY_CARD', `unable to go online (${unableWhy}); the card declined offline (AAC)`);
+  else if (!response) why = reason('UNABLE_TO_GO_ONLINE', `${unableWhy}; the default action codes decline`);
   else if (!response.approved) why = reason('DECLINED_BY_ISSUER', `${response.responseCode}: ${response.reason}`);
   else if (ctx.tvr.has('issuerAuthenticationFailed')) why = reason('ISSUER_AUTHENTICATION_FAILED');
   else why = reason('DECLINED_BY_CARD', 'the card answered AAC to the second GENERATE AC');

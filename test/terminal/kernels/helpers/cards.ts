@@ -100,12 +100,14 @@ export function makeTestCard(options: CardOptions = {}): TestCard {
 /** Replaces one TLV value inside a record (hex search of `tag ‖ len`), keeping the length. */
 export function flipByteInRecord(image: CardImage, sfi: number, record: number, tagHex: string, offsetInValue: number): void {
   const file = recordFile(image, sfi);
-  const bytes = fromHex(file.records[record - 1]!);
+  const records = file.records ?? [];
+  const bytes = fromHex(records[record - 1]!);
   const at = toHex(bytes).indexOf(tagHex);
   if (at < 0 || at % 2 !== 0) throw new Error(`tag ${tagHex} not in record ${record} of SFI ${sfi}`);
   const tagLen = tagHex.length / 2;
   const lengthByte = bytes[at / 2 + tagLen]!;
   const valueStart = at / 2 + tagLen + (lengthByte === 0x81 ? 2 : lengthByte === 0x82 ? 3 : 1);
   bytes[valueStart + offsetInValue]! ^= 0x01;
-  file.records[record - 1] = toHex(bytes);
+  records[record - 1] = toHex(bytes);
+  file.records = records;
 }
