@@ -85,6 +85,11 @@ export class KernelContext {
   onlinePin: string | undefined;
   signatureRequired = false;
   issuer: IssuerOutcome | undefined;
+  /**
+   * Terminal data objects as the card's first cryptogram covered them (95, 9F37 … as sent in the PDOL or
+   * CDOL1 data): field 55 carries these, not later values (the TVR goes on changing after a qPBOC GPO).
+   */
+  readonly covered = new Map<string, Uint8Array>();
 
   /**
    * @param channel an existing channel to share (its trace goes on), e.g. when a kernel recovers an
@@ -140,6 +145,14 @@ export class KernelContext {
   syncTvr(): void {
     this.data.setTerminal('95', this.tvr.bytes);
     this.data.setTerminal('9B', this.tsi.bytes);
+  }
+
+  /** Keeps the current values of terminal data objects as the ones the cryptogram covers. */
+  freezeCovered(tags: readonly string[]): void {
+    for (const tag of tags) {
+      const v = this.data.terminal(tag);
+      if (v) this.covered.set(tag, v);
+    }
   }
 
   note(text: string): void {

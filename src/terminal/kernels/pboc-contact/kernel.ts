@@ -73,7 +73,7 @@ async function settleWithHost(ctx: KernelContext, host: HostState, why: string):
   if (!issuer || !host.approvedOnline || host.completed) return;
   try {
     if (host.cardFinal) {
-      await issuer.complete({ transactionId: ctx.transactionId, cardApproved: host.cardFinal === 'TC', iccData: iccData(ctx, COMPLETION_TAGS) });
+      await issuer.complete({ transactionId: ctx.transactionId, cardApproved: host.cardFinal === 'TC', iccData: iccData(ctx, COMPLETION_TAGS, false) });
       ctx.note('completion sent to the issuer after a failure following the second GENERATE AC');
     } else {
       await issuer.reverse(ctx.transactionId, why);
@@ -146,7 +146,7 @@ async function contactFlow(ctx: KernelContext, host: HostState, selected: { app?
     if (!(err instanceof KernelStop) || !response || response.approved) throw err;
     ctx.note(`second GENERATE AC: ${err.reason.detail ?? err.reason.en}`);
     if (ctx.deps.issuer && ctx.scripts.length > 0) {
-      await ctx.deps.issuer.complete({ transactionId: ctx.transactionId, cardApproved: false, iccData: iccData(ctx, COMPLETION_TAGS) });
+      await ctx.deps.issuer.complete({ transactionId: ctx.transactionId, cardApproved: false, iccData: iccData(ctx, COMPLETION_TAGS, false) });
     }
     return buildResult(ctx, 'pboc-contact', 'DECLINED', { ...extras, reason: reason('DECLINED_BY_ISSUER', `${response.responseCode}: ${response.reason}; the card then refused the second GENERATE AC`) });
   }
@@ -156,7 +156,7 @@ async function contactFlow(ctx: KernelContext, host: HostState, selected: { app?
   const ecBalance = await ecBalanceAfterScripts(ctx);
   // completion: for an approval (posting or release), and for a decline that carried scripts (their results)
   if (response && ctx.deps.issuer && (response.approved || ctx.scripts.length > 0)) {
-    await ctx.deps.issuer.complete({ transactionId: ctx.transactionId, cardApproved: gac2.type === 'TC', iccData: iccData(ctx, COMPLETION_TAGS) });
+    await ctx.deps.issuer.complete({ transactionId: ctx.transactionId, cardApproved: gac2.type === 'TC', iccData: iccData(ctx, COMPLETION_TAGS, false) });
     host.completed = true;
   }
   const more: ResultExtras = { ...extras, ...(ecBalance !== undefined ? { ecBalance } : {}) };

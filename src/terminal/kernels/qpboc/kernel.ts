@@ -189,7 +189,11 @@ async function goOnline(ctx: KernelContext, app: SelectedApplication): Promise<K
   return buildResult(ctx, 'qpboc', 'APPROVED', { ...appExtras(app), approvedBy: 'online' });
 }
 
-/** After an offline approval's records were read (also for a recovered torn purchase). */
+/**
+ * After an offline approval's records were read (also for a recovered torn purchase): processing
+ * restrictions and the exception file, then the dates (an expired application goes online only when the
+ * CTQ says so), then fDDA (its failure follows the CTQ), then the CVM [R: this order, docs/pboc-kernels.md].
+ */
 async function offlineDecision(ctx: KernelContext, app: SelectedApplication, staticData: Uint8Array | undefined): Promise<KernelResult> {
   const ctq = ctx.data.card('9F6C');
   const canOnline = ctx.config.onlineCapable && ctx.deps.issuer !== undefined;
@@ -197,6 +201,14 @@ async function offlineDecision(ctx: KernelContext, app: SelectedApplication, sta
   if (onExceptionFile(ctx)) {
     ctx.tvr.set('exceptionFile');
     throw stop('DECLINED', 'EXCEPTION_FILE');
+  }
+  if (ctx.tvr.has('expiredApplication') || ctx.tvr.has('applicationNotYetEffective')) {
+    const expired = ctx.tvr.has('expiredApplication');
+    if (expired && qualifier(ctq, CTQ_BITS.goOnlineIfExpired) && canOnline) {
+      await applyCvm(ctx, true);
+      return goOnline(ctx, app);
+    }
+    throw stop('DECLINED', expired ? 'EXPIRED' : 'NOT_YET_EFFECTIVE');
   }
   const failure = fastDynamicDataAuthentication(ctx, app.aid, staticData);
   if (failure !== undefined) {
@@ -207,14 +219,6 @@ async function offlineDecision(ctx: KernelContext, app: SelectedApplication, sta
     }
     if (qualifier(ctq, CTQ_BITS.switchInterfaceIfOdaFails) && ctx.config.contactless.contactInterface) throw stop('TRY_ANOTHER_INTERFACE', 'ODA_FAILED', failure);
     throw stop('DECLINED', 'ODA_FAILED', failure);
-  }
-  if (ctx.tvr.has('expiredApplication') || ctx.tvr.has('applicationNotYetEffective')) {
-    const expired = ctx.tvr.has('expiredApplication');
-    if (expired && qualifier(ctq, CTQ_BITS.goOnlineIfExpired) && canOnline) {
-      await applyCvm(ctx, true);
-      return goOnline(ctx, app);
-    }
-    throw stop('DECLINED', expired ? 'EXPIRED' : 'NOT_YET_EFFECTIVE');
   }
   await applyCvm(ctx, false);
   const ecBalance = cardAmount(ctx, '9F5D') ?? iadBalance(ctx);
@@ -240,7 +244,7 @@ async function cardRemoved(
   if (state !== 'no-debit' && deps.torn) {
     const terminal: Record<string, string> = {};
     for (const t of TORN_TERMINAL_TAGS) {
-      const v = ctx.data.terminal(t);
+      const v = ctx.covered.get(t) ?? ctx.data.terminal(t);
       if (v) terminal[t] = toHex(v);
     }
     const record: TornTransaction = {
@@ -287,6 +291,7 @@ async function recoverAnswered(ctx: KernelContext, deps: QpbocDeps, store: TornT
   const rctx = new KernelContext(deps, ctx.channel.transport, { ...ctx.request, transactionId: torn.transactionId }, ctx.channel);
   rctx.notes.push(...ctx.notes);
   for (const [tag, hex] of Object.entries(torn.terminal)) rctx.data.setTerminal(tag, fromHex(hex));
+  rctx.freezeCovered(Object.keys(torn.terminal));
   let afl;
   try {
     const [answer] = parseCardTlv(fromHex(torn.gpoAnswer!), 'kept GPO answer', { expect: '77' });

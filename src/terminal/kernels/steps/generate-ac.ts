@@ -30,6 +30,7 @@ export async function generateAc(ctx: KernelContext, which: 1 | 2, requested: Cr
   const data = buildDolData(dol, ctx.data.dolValues());
   if (data.length === 0 || data.length > 255) throw new CardAnswerError('CARD_DATA_INVALID', `${step}: the CDOL asks for ${data.length} bytes`);
   const r = await ctx.channel.exchange(step, CommandApdu.of({ cla: 0x80, ins: 0xae, p1: CID[requested], p2: 0x00, data, ne: 256 }));
+  if (which === 1) ctx.freezeCovered(dol.map((e) => e.tag));
   if (!r.ok) throw new CardAnswerError('CARD_ERROR', `${step} answered ${swHex(r.sw)}`);
   const nodes = parseCardTlv(r.data, `${step} answer`);
   const answer = nodes[0];

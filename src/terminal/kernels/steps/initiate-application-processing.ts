@@ -76,6 +76,8 @@ export async function initiateApplicationProcessing(
   const data = pdolCommandData(ctx, pdol);
   if (data.length > 255) throw new CardAnswerError('CARD_DATA_INVALID', `PDOL asks for ${data.length - 2} bytes`);
   const r = await ctx.channel.exchange(step, CommandApdu.of({ cla: 0x80, ins: 0xa8, p1: 0x00, p2: 0x00, data, ne: 256 }));
+  // a qPBOC cryptogram covers the PDOL data (the contact kernel's GENERATE AC 1 freezes again, for CDOL1)
+  if (pdol.length > 0) ctx.freezeCovered(cardDol(pdol, 'PDOL').map((e) => e.tag));
   if (r.sw === SW_CONDITIONS_NOT_SATISFIED) return undefined;
   if (!r.ok) throw new CardAnswerError('CARD_ERROR', `GET PROCESSING OPTIONS answered ${swHex(r.sw)}`);
   const nodes = parseCardTlv(r.data, 'GPO answer');

@@ -23,11 +23,15 @@ export const ICC_DATA_TAGS = [
 /** Field 55 of the completion (after GENERATE AC 2): the second cryptogram, the CDOL2 values, the script results. */
 export const COMPLETION_TAGS = ['9F26', '9F27', '9F36', '9F10', '8A', '95', '9F37', 'DF31'] as const;
 
-/** BER-TLV of the ICC data (field 55) from the transaction data. */
-export function iccData(ctx: KernelContext, tags: readonly string[] = ICC_DATA_TAGS): Uint8Array {
+/**
+ * BER-TLV of the ICC data (field 55) from the transaction data.
+ * @param covered take the values the first cryptogram covered (`ctx.covered`) where there are some
+ *   (authorisation, clearing); the completion sends the current ones (CDOL2's)
+ */
+export function iccData(ctx: KernelContext, tags: readonly string[] = ICC_DATA_TAGS, covered = true): Uint8Array {
   ctx.syncTvr();
   return concat(...tags.flatMap((t) => {
-    const v = ctx.data.get(t);
+    const v = (covered ? ctx.covered.get(t) : undefined) ?? ctx.data.get(t);
     return v ? [tlv(t, v)] : [];
   }));
 }
