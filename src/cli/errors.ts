@@ -8,3 +8,14 @@ export class UserError extends Error {
     super(message);
   }
 }
+
+/**
+ * Ends a command with an exit code and no message (the command printed its result already): e.g.
+ * `sscard pay` exits 3 when the transaction was not approved.
+ */
+export class ExitStatus extends Error {
+  override name = 'ExitStatus';
+  constructor(readonly exitCode: number) {
+    super(`exit status ${exitCode}`);
+  }
+}

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index.js';
-import { UserError } from './errors.js';
+import { ExitStatus, UserError } from './errors.js';
 import { addLoggingOptions } from './logging.js';
 
 /** Builds the program (exported for tests). */
@@ -33,6 +33,7 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       return err.exitCode;
     }
+    if (err instanceof ExitStatus) return err.exitCode;
     if (err instanceof UserError) {
       process.stderr.write(`sscard: ${err.message}\n`);
       return err.exitCode;
