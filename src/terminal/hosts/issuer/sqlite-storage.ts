@@ -9,7 +9,7 @@
  * (append-only: triggers refuse UPDATE and DELETE), `script` (queued issuer scripts; the ID is 9F18).
  */
 import { openStateDatabase, type SqliteDatabase, type StateLocation } from '../storage/sqlite.js';
-import { SerialQueue, sqliteTransaction } from '../storage/transactions.js';
+import { queueForDatabase, sqliteTransaction, type SerialQueue } from '../storage/transactions.js';
 import type {
   AccountRecord,
   IssuerStorage,
@@ -269,13 +269,14 @@ const assignments = (columns: string, key: string) =>
 export class SqliteIssuerStorage implements IssuerStorage {
   readonly description: string;
   readonly #db: SqliteDatabase;
-  readonly #queue = new SerialQueue();
+  readonly #queue: SerialQueue;
   readonly #store: IssuerStore;
   #closed = false;
 
   /** Opens (creating and migrating) the issuer database of a state directory, or an in-memory one. */
   constructor(location: StateLocation) {
     this.#db = openStateDatabase(location, ISSUER_DATABASE, ISSUER_MIGRATIONS);
+    this.#queue = queueForDatabase(this.#db);
     this.description = 'memory' in location ? 'memory (SQLite)' : this.#db.name;
     this.#store = this.#buildStore();
   }

@@ -57,7 +57,7 @@ describe.each(['SM4', '3DES'] as const)('issuer host and the real card (%s)', (a
     const load = await c.host.queueScript(c.pan, { kind: 'ec-load', amount: 20_000 });
     expect((await c.host.account(c.pan))!.available).toBe(80_000);
 
-    const { gac1, field55 } = firstCryptogram(c, 1250);
+    const { field55 } = firstCryptogram(c, 1250);
     const r = await c.host.authorise(request(c, field55, 1250));
     expect([r.responseCode, r.reason, r.approved]).toEqual(['00', 'approved', true]);
     expect(r.balance).toBe(100_000 - 1250 - 20_000);
