@@ -153,6 +153,21 @@ describe.each(['SM4', '3DES'] as const)('issuer host and the real card (%s)', (a
     expect((await c.host.account(c.pan))!.ecBalance).toBe(1200);
   });
 
+  it('contact offline approval (TC in GENERATE AC 1, under the card offline limit) is cleared as an offline debit', async () => {
+    const card = personalisedCard(profileJson('shanghai', { algorithm: alg, risk: { consecutiveOfflineLimit: 5, offlineAmountLimit: 5000 } }), 12);
+    const host = new IssuerHost({ storage: new MemoryIssuerStorage(), keyring: card.keyring, clock: fixedClock(NOW), random: seededRandom(5) });
+    await host.openAccount({ pan: card.pan, balance: 100 });
+    card.terminal.startContact({ amount: 4000 });
+    const tc = card.terminal.gac1({ amount: 4000 }, 'TC');
+    expect(tc.cid).toBe(0x40);
+    const clearing = { transactionId: 'off-contact', pan: card.pan, panSequence: card.psn, amount: 4000, currency: '0156', channel: 'contact' as const, iccData: card.terminal.field55(tc) };
+    expect(await host.clearOffline(clearing)).toEqual({ accepted: true, reason: 'cleared: offline debit 40.00' });
+    // the card approved offline: the bank honours it even below zero
+    expect((await host.account(card.pan))!.balance).toBe(100 - 4000);
+    const tampered = { ...clearing, transactionId: 'off-contact-2', iccData: card.terminal.field55({ ...tc, ac: tc.ac.map((b, i) => (i === 0 ? b ^ 1 : b)) }) };
+    expect(await host.clearOffline(tampered)).toEqual({ accepted: false, reason: 'rejected: the TC does not verify' });
+  });
+
   it('qPBOC online (amount above the EC balance): ARQC authorised, completed without a second cryptogram', async () => {
     const c = await setup(alg);
     const arqc = c.terminal.qpboc({ amount: 8800, un: '01020304' });
