@@ -177,7 +177,7 @@ export function register(program: Command): void {
       'after',
       `
 The issuer host authorises the PBOC transactions of \`sscard pay\` (ARQC checked, ARPC answered) and
-keeps one account per card number (PAN) in <state-dir>/issuer.sqlite. Amounts are yuan.
+keeps one account per card number (PAN) in <state-dir>/issuer.sqlite. Amounts are yuan (--json: fen).
 
 Examples:
   sscard card new --profile shanghai --out card.json

@@ -328,6 +328,7 @@ export class SqliteIssuerStorage implements IssuerStorage {
       ),
       script: db.prepare(`SELECT ${scriptColumns} FROM script WHERE id = ?`),
       scripts: db.prepare(`SELECT ${scriptColumns} FROM script WHERE pan = ? ORDER BY id`),
+      scriptsIn: db.prepare(`SELECT ${scriptColumns} FROM script WHERE pan = ? AND status IN (SELECT value FROM json_each(?)) ORDER BY id`),
       scriptsOfTxn: db.prepare(`SELECT ${scriptColumns} FROM script WHERE transaction_id = ? ORDER BY id`),
     };
     const changedOne = (info: { changes: number }, what: string) => {
@@ -371,10 +372,8 @@ export class SqliteIssuerStorage implements IssuerStorage {
         const r = q.script.get(id) as Row | undefined;
         return r ? scriptFromRow(r) : undefined;
       },
-      scripts: async (pan, statuses) => {
-        const all = (q.scripts.all(pan) as Row[]).map(scriptFromRow);
-        return statuses ? all.filter((s) => statuses.includes(s.status)) : all;
-      },
+      scripts: async (pan, statuses) =>
+        ((statuses ? q.scriptsIn.all(pan, JSON.stringify(statuses)) : q.scripts.all(pan)) as Row[]).map(scriptFromRow),
       scriptsOfTransaction: async (id) => (q.scriptsOfTxn.all(id) as Row[]).map(scriptFromRow),
     };
   }
