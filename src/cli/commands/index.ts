@@ -8,8 +8,9 @@ import { register as card } from './card.js';
 import { register as apdu } from './apdu.js';
 import { register as readers } from './readers.js';
 import { register as serve } from './serve.js';
+import { register as issuer } from './issuer.js';
 import { register as pay } from './pay.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [demo, card, apdu, readers, serve, pay];
+export const commands: RegisterCommand[] = [demo, card, apdu, readers, serve, issuer, pay];

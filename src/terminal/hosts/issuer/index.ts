@@ -1,11 +1,11 @@
 /**
  * The bank's issuer host, from outside: `openIssuerHost` builds one over its SQLite database in a state
  * directory (default `./.sscard/issuer.sqlite`) or in memory, with the issuer keys of the bundled
- * profiles unless others are given. Kernels take it as an `IssuerPort`:
+ * profiles unless others are given. Kernels take it as their `IssuerPort` (docs/issuer-host.md):
  *
  * ```ts
  * const issuer = openIssuerHost({ stateDir: '.sscard', clock, log });
- * const outcome = await runPbocContact(reader, { issuer, … });   // the kernel calls issuer.authorise …
+ * // … the kernel calls issuer.authorise / complete / reverse / clearOffline …
  * await issuer.close();
  * ```
  */

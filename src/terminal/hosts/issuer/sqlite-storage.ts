@@ -9,7 +9,7 @@
  * (append-only: triggers refuse UPDATE and DELETE), `script` (queued issuer scripts; the ID is 9F18).
  */
 import { openStateDatabase, type SqliteDatabase, type StateLocation } from '../storage/sqlite.js';
-import { SerialQueue, sqliteTransaction } from '../storage/transactions.js';
+import { queueForDatabase, sqliteTransaction, type SerialQueue } from '../storage/transactions.js';
 import type {
   AccountRecord,
   IssuerStorage,
@@ -269,13 +269,14 @@ const assignments = (columns: string, key: string) =>
 export class SqliteIssuerStorage implements IssuerStorage {
   readonly description: string;
   readonly #db: SqliteDatabase;
-  readonly #queue = new SerialQueue();
+  readonly #queue: SerialQueue;
   readonly #store: IssuerStore;
   #closed = false;
 
   /** Opens (creating and migrating) the issuer database of a state directory, or an in-memory one. */
   constructor(location: StateLocation) {
     this.#db = openStateDatabase(location, ISSUER_DATABASE, ISSUER_MIGRATIONS);
+    this.#queue = queueForDatabase(this.#db);
     this.description = 'memory' in location ? 'memory (SQLite)' : this.#db.name;
     this.#store = this.#buildStore();
   }
@@ -327,6 +328,7 @@ export class SqliteIssuerStorage implements IssuerStorage {
       ),
       script: db.prepare(`SELECT ${scriptColumns} FROM script WHERE id = ?`),
       scripts: db.prepare(`SELECT ${scriptColumns} FROM script WHERE pan = ? ORDER BY id`),
+      scriptsIn: db.prepare(`SELECT ${scriptColumns} FROM script WHERE pan = ? AND status IN (SELECT value FROM json_each(?)) ORDER BY id`),
       scriptsOfTxn: db.prepare(`SELECT ${scriptColumns} FROM script WHERE transaction_id = ? ORDER BY id`),
     };
     const changedOne = (info: { changes: number }, what: string) => {
@@ -370,10 +372,8 @@ export class SqliteIssuerStorage implements IssuerStorage {
         const r = q.script.get(id) as Row | undefined;
         return r ? scriptFromRow(r) : undefined;
       },
-      scripts: async (pan, statuses) => {
-        const all = (q.scripts.all(pan) as Row[]).map(scriptFromRow);
-        return statuses ? all.filter((s) => statuses.includes(s.status)) : all;
-      },
+      scripts: async (pan, statuses) =>
+        ((statuses ? q.scriptsIn.all(pan, JSON.stringify(statuses)) : q.scripts.all(pan)) as Row[]).map(scriptFromRow),
       scriptsOfTransaction: async (id) => (q.scriptsOfTxn.all(id) as Row[]).map(scriptFromRow),
     };
   }

@@ -9,6 +9,11 @@
  *   error rolls everything back and is re-thrown.
  *
  * Every host (issuer, medical-insurance centre, card management) builds its adapter on these.
+ *
+ * One queue per database file and process (`queueForDatabase`): better-sqlite3 waits for a lock
+ * synchronously (busy_timeout), so two connections of one process to the same file, each inside an
+ * asynchronous unit, would block the event loop the other needs; sharing the queue makes them take turns.
+ * Other processes are kept apart by SQLite's own file locks.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { SqliteDatabase } from './sqlite.js';
@@ -32,6 +37,22 @@ export class SerialQueue {
     this.#tail = result.catch(() => undefined);
     return result;
   }
+}
+
+const FILE_QUEUES = new Map<string, SerialQueue>();
+
+/**
+ * The queue of a database: shared by every connection of this process to the same file; its own for an
+ * in-memory database.
+ */
+export function queueForDatabase(db: SqliteDatabase): SerialQueue {
+  if (db.memory) return new SerialQueue();
+  let q = FILE_QUEUES.get(db.name);
+  if (!q) {
+    q = new SerialQueue();
+    FILE_QUEUES.set(db.name, q);
+  }
+  return q;
 }
 
 /**

@@ -134,13 +134,13 @@ export class TestTerminal {
     this.ok(`80A800002583 23${this.#pdolData('28000000', v)}00`.replace(/ /g, ''));
   }
 
-  /** GENERATE AC 1 asking for an ARQC. */
-  gac1(tx: TxValues): Cryptogram {
+  /** GENERATE AC 1 asking for an ARQC (or, with `request: 'TC'`, an offline approval). */
+  gac1(tx: TxValues, request: 'ARQC' | 'TC' = 'ARQC'): Cryptogram {
     const v = this.#values(tx);
     this.last = v;
     // CDOL1: 9F02 | 9F03 | 9F1A | 95 | 5F2A | 9A | 9C | 9F37 | 9F21 | 9F4E(20)
     const cdol1 = `${n12(v.amount)}${n12(v.otherAmount)}0156${v.tvr}${v.currency}${v.date}${v.type.toString(16).padStart(2, '0')}${v.un}103000${'20'.repeat(20)}`;
-    return this.#cryptogram(this.ok(`80AE800034${cdol1}00`));
+    return this.#cryptogram(this.ok(`80AE${request === 'TC' ? '40' : '80'}0034${cdol1}00`));
   }
 
   /** GENERATE AC 2: 8A ARC | 95 | 9F37 | 91 (zeros, or ARPC ‖ ARC for issuer authentication inside). */
