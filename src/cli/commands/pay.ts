@@ -12,7 +12,6 @@ import { TransportError } from '../../apdu/transport.js';
 import { systemClock, systemRandom } from '../../env.js';
 import { loadTerminalConfig, TerminalConfigError, type TerminalConfig } from '../../terminal/config/terminal-config.js';
 import { DEFAULT_STATE_DIR } from '../../terminal/hosts/storage/sqlite.js';
-import { openIssuerHost } from '../../terminal/hosts/issuer/index.js';
 import type { PinPad } from '../../terminal/kernels/context.js';
 import type { KernelResult } from '../../terminal/kernels/outcome.js';
 import { runPbocContact } from '../../terminal/kernels/pboc-contact/kernel.js';
@@ -21,6 +20,7 @@ import { FileTornStore } from '../../terminal/kernels/qpboc/torn-transaction.js'
 import { ExitStatus, UserError } from '../errors.js';
 import { renderPayment, yuan } from '../format/payment.js';
 import { loggerFor } from '../logging.js';
+import { addIssuerOptions, ISSUER_HELP, openIssuerForCli, type IssuerOptionValues } from '../issuer-options.js';
 import { addReaderOptions, openReaders, readerHelp, type ReaderOptionValues } from '../reader-options.js';
 import { exitWhenDone } from '../transport-options.js';
 
@@ -71,12 +71,11 @@ export function cliPinPad(pin: string | undefined): PinPad {
   };
 }
 
-interface PayOptions extends ReaderOptionValues {
+interface PayOptions extends ReaderOptionValues, IssuerOptionValues {
   amount: string;
   contactless?: boolean;
   pin?: string;
   terminal?: string;
-  stateDir: string;
   json?: boolean;
   forceOnline?: boolean;
 }
@@ -89,16 +88,17 @@ export function register(program: Command): void {
     .option('--contactless', 'present the card contactless: the qPBOC kernel (same as --interface contactless)')
     .option('--pin <digits>', "the cardholder's PIN, if the card asks for one (offline or online PIN)")
     .option('--terminal <file>', 'terminal configuration (JSON; default: fixtures/terminal/default.json, docs/terminal-config.md)')
-    .option('--state-dir <dir>', 'state directory of the issuer host and the terminal', DEFAULT_STATE_DIR)
     .option('--force-online', 'the merchant forces the transaction online')
     .option('--json', 'print the kernel result as JSON');
   addReaderOptions(cmd);
+  addIssuerOptions(cmd, { keys: true });
   cmd.addHelpText(
     'after',
     `${readerHelp(false)}
+${ISSUER_HELP}
 
 The issuer host keeps its accounts in <state-dir>/issuer.sqlite (default ./.sscard/); a card whose PAN has
-no account there is declined online (response code 14). An EC purchase interrupted by the card leaving the
+no account there is declined online (response code 14): open one with \`sscard issuer open --card card.json\`. An EC purchase interrupted by the card leaving the
 field is kept in <state-dir>/terminal-torn.json and recovered when the card is presented again
 (docs/pboc-kernels.md).
 
@@ -108,6 +108,7 @@ tvr, tsi, atc, ecBalance, cryptograms, trace …). Exit code 0 approved, 3 not a
 
 Examples:
   sscard card new --profile shanghai --out card.json
+  sscard issuer open --card card.json --balance 1000.00
   sscard pay --card card.json --amount 12.50 --pin 123456
   sscard pay --card card.json --amount 8.00 --contactless
   sscard pay --card card.json --amount 1200 --contactless          # over the contactless limit: try another interface
@@ -129,7 +130,8 @@ async function pay(opts: PayOptions, cmd: Command): Promise<void> {
   const config = terminalConfigFor(opts.terminal);
   const contactless = Boolean(opts.contactless) || opts.interface === 'contactless';
   const log = loggerFor(cmd);
-  const issuer = openIssuerHost({ stateDir: opts.stateDir, log });
+  const stateDir = opts.stateDir ?? DEFAULT_STATE_DIR;
+  const issuer = openIssuerForCli(opts, log);
   let result: KernelResult;
   try {
     const readers = await openReaders({ ...opts, interface: contactless ? 'contactless' : 'contact' }, { log });
@@ -137,7 +139,7 @@ async function pay(opts: PayOptions, cmd: Command): Promise<void> {
       const deps = { config, issuer, pinPad: cliPinPad(opts.pin), clock: systemClock, random: systemRandom, log: log.child({ kernel: contactless ? 'qpboc' : 'pboc' }) };
       const request = { amount, ...(opts.forceOnline ? { forceOnline: true } : {}) };
       result = contactless
-        ? await runQpboc(readers.card.transport, request, { ...deps, torn: FileTornStore.inStateDir(opts.stateDir) })
+        ? await runQpboc(readers.card.transport, request, { ...deps, torn: FileTornStore.inStateDir(stateDir) })
         : await runPbocContact(readers.card.transport, request, deps);
     } catch (err) {
       if (err instanceof TransportError) throw new UserError(`${readers.card.name}: ${err.message}`, 1);
