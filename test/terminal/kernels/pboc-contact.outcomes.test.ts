@@ -26,7 +26,7 @@ if (!hasOpenssl) console.warn('[kernels] OpenSSL with SM4 not found: the cryptog
 async function cardWithAccount(options: Parameters<typeof makeTestCard>[0] = {}, balance = 100_000) {
   const card = makeTestCard(options);
   const issuer = testIssuer();
-  await issuer.openAccount({ pan: card.pan, holder: 'TEST', balance, ecBalance: card.state().ec.balance, ecBalanceLimit: card.state().ec.balanceLimit });
+  await issuer.openAccount({ pan: card.pan, holder: 'TEST', balance, pin: '123456', ecBalance: card.state().ec.balance, ecBalanceLimit: card.state().ec.balanceLimit });
   return { card, issuer };
 }
 
@@ -249,6 +249,20 @@ describe.skipIf(!hasOpenssl)('PBOC contact kernel: outcomes', () => {
     const result = await payContact(card, { amount: 1250, issuer, config: terminalConfig({ pinPad: false }) });
     expect(result.tvr.hex).toBe(tvr('pinPadAbsent'));
     expect(result.cvm).toBe('signature');
+  });
+
+  it('online PIN (CVM 02, the card personalised with it): captured, sent to the issuer, verified there', async () => {
+    const { card, issuer } = await cardWithAccount({ section: { cvmList: '000000000000000042031E031F00' } });
+    const port = recording(issuer);
+    const result = await payContact(card, { amount: 1250, issuer: port, pins: ['123456'], request: { forceOnline: true } });
+    expect(result.cvm).toBe('online-pin');
+    expect(result.tvr.hex).toBe(tvr('onlinePinEntered', 'merchantForcedOnline'));
+    expect(commands(result, '00200080')).toHaveLength(0);
+    expect(port.calls.authorise[0]!.onlinePin).toBe('123456');
+    expect(result.outcome).toBe('APPROVED');
+    const wrong = await payContact(card, { amount: 1250, issuer, pins: ['111111'] });
+    expect(wrong.issuer?.responseCode).toBe('55');
+    expect(wrong.outcome).toBe('DECLINED');
   });
 
   it('application blocked: SELECT answers 6283, no candidate is left → TERMINATED', async () => {
