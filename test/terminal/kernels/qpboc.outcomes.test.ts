@@ -231,6 +231,23 @@ describe('qPBOC kernel: outcomes', () => {
       expect(again.notes.some((n) => /recovered/.test(n))).toBe(true);
     });
 
+    it('a card that refuses READ RECORD without a GPO: TORN_NOT_RECOVERED, no second purchase, the record kept', async () => {
+      const { card, issuer } = await cardWithAccount();
+      const torn = new MemoryTornStore();
+      await payContactless(card, { amount: 1250, issuer, torn, layer: cardLeavesField('00B2', 'before') });
+      const refuseRecords = (inner: { transmit(c: Uint8Array): Promise<Uint8Array> }) => ({
+        async transmit(c: Uint8Array) {
+          return c[1] === 0xb2 ? Uint8Array.of(0x69, 0x85) : inner.transmit(c);
+        },
+      });
+      const again = await payContactless(card, { amount: 1250, issuer, torn, layer: refuseRecords });
+      expect(again.outcome).toBe('TERMINATED');
+      expect(again.reason?.code).toBe('TORN_NOT_RECOVERED');
+      expect(commands(again, '80A8')).toHaveLength(0);
+      expect(card.state().ec.balance).toBe(48_750);
+      expect(await torn.load()).toBeDefined();
+    });
+
     it('the GPO answer was lost: presented again, the log shows the debit → TORN_NOT_RECOVERED, no second debit', async () => {
       const { card, issuer } = await cardWithAccount();
       const torn = new MemoryTornStore();

@@ -308,9 +308,9 @@ async function recoverAnswered(ctx: KernelContext, deps: QpbocDeps, store: TornT
   try {
     staticData = (await readApplicationData(rctx, afl, rctx.data.card('82') ?? new Uint8Array(2), OFFLINE_MANDATORY_DATA)).staticData;
   } catch (err) {
+    // the card was debited (the TC came back): never run a second purchase that would debit it again
     if (!(err instanceof KernelStop)) throw err;
-    ctx.note(`interrupted purchase ${torn.transactionId}: records not readable (${err.reason.detail ?? err.reason.en}); kept`);
-    return undefined;
+    throw stop('TERMINATED', 'TORN_NOT_RECOVERED', `interrupted purchase ${torn.transactionId}: the records cannot be read without a GPO (${err.reason.detail ?? err.reason.en}); kept until it expires`);
   }
   const pan = compressedDigits(rctx.data.card('5A') ?? new Uint8Array(0));
   if (!pan || pan !== tornPan) {

@@ -12,7 +12,8 @@
  *   - the TC had come back: the records of its AFL are read (READ RECORD needs no GPO), the PAN is
  *     compared with the torn answer's, and the fDDA of the torn answer is verified against the terminal
  *     data of the torn GPO; the interrupted purchase then completes as an offline approval (its own
- *     transaction ID), cleared at the issuer; another card leaves the torn record alone;
+ *     transaction ID), cleared at the issuer; another card leaves the torn record alone; records that
+ *     cannot be read end in `TERMINATED` / `TORN_NOT_RECOVERED` (no second purchase: the card was debited);
  *   - no answer had come back: the card's transaction log (9F4D, format 9F4F) and ATC (GET DATA 9F36)
  *     show whether it was debited — the newest log record has the torn amount, currency, date and type
  *     and the current ATC. Debited: `TERMINATED` / `TORN_NOT_RECOVERED` (the cryptogram is lost: no second
