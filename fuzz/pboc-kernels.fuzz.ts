@@ -236,7 +236,11 @@ async function main(): Promise<void> {
   const runs = value('--runs', 100_000);
   const seed = value('--seed', 1);
   const { SingleBar, Presets } = await import('cli-progress');
-  const bar = new SingleBar({ format: 'pboc-kernels [{bar}] {value}/{total} mutated responses ({eta}s left)', stream: process.stderr }, Presets.shades_classic);
+  // without a terminal (CI logs), a plain line every 10 s
+  const bar = new SingleBar(
+    { format: 'pboc-kernels [{bar}] {value}/{total} mutated responses ({eta}s left)', stream: process.stderr, noTTYOutput: true, notTTYSchedule: 10_000 },
+    Presets.shades_classic,
+  );
   bar.start(runs, 0);
   const started = performance.now();
   const report = await fuzzPbocKernels({ runs, seed, onProgress: (n) => n % 100 === 0 && bar.update(n) });
