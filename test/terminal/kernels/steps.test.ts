@@ -316,3 +316,24 @@ describe('qPBOC CVM from the CTQ (JR/T 0025.12 §7.5)', () => {
     expect(qpbocCvm({ ctq: fromHex('3000'), ttq: fromHex('30400080'), online: false }).cvm).toBe('fail');
   });
 });
+
+describe('qualifiers', () => {
+  it('the TTQ bits the card reads (src/spec/pboc.ts) are the kernel’s', async () => {
+    const { TTQ } = await import('../../../src/spec/pboc.js');
+    const { TTQ_BITS } = await import('../../../src/terminal/kernels/qpboc/qualifiers.js');
+    expect(TTQ.fullPboc).toEqual(TTQ_BITS.contactlessFullPboc);
+    expect(TTQ.qpboc).toEqual(TTQ_BITS.qpboc);
+    expect(TTQ.offlineOnly).toEqual(TTQ_BITS.offlineOnly);
+    expect(TTQ.onlineCryptogramRequired).toEqual(TTQ_BITS.onlineCryptogramRequired);
+    expect(TTQ.fddaSupported).toEqual(TTQ_BITS.fddaV01);
+    // DOMAIN.md §2.1: byte 1 b6 qPBOC = 20, b5 contact = 10, b4 offline only = 08, b3 online PIN = 04, b2 signature = 02; byte 2 b8 online cryptogram = 80, b7 CVM = 40; byte 4 b8 fDDA = 80
+    expect([TTQ_BITS.qpboc, TTQ_BITS.contactPboc, TTQ_BITS.offlineOnly, TTQ_BITS.onlinePin, TTQ_BITS.signature, TTQ_BITS.cvmRequired]).toEqual([
+      [0, 0x20],
+      [0, 0x10],
+      [0, 0x08],
+      [0, 0x04],
+      [0, 0x02],
+      [1, 0x40],
+    ]);
+  });
+});
