@@ -57,7 +57,7 @@ import {
   type SettlementFigures,
   type SettlementOutput,
 } from './outputs.js';
-import type { PolicySet } from './policy.js';
+import type { AppliedPolicy, PolicySet } from './policy.js';
 import { billTotals, classifyLine, computeSplit, type BillTotals } from './split.js';
 import type { CentreStore } from './store.js';
 
@@ -137,6 +137,8 @@ export interface PersonView {
   annual: AnnualRecord;
   /** The most recent settlements, newest first. */
   settlements: SettlementRecord[];
+  /** The policy that applies to the person (or why none does). */
+  policy: AppliedPolicy | { missing: string };
 }
 
 interface Once<T> {
@@ -321,6 +323,7 @@ export class MedicalInsuranceCentre {
       cards: this.#store.cardsOf(psn_no),
       annual: this.#store.getAnnual(psn_no, this.#now().year),
       settlements: this.#store.settlementsOfPerson(psn_no, settlements),
+      policy: this.#policies.apply(person.insuplc_admdvs, person.insutype, PSN_TYPES[person.psn_type]?.kind ?? 'employed'),
     };
   }
 
@@ -353,7 +356,6 @@ export class MedicalInsuranceCentre {
       throw new CentreError('mismatch', `certno ${input.certno} is not the certno of the person the certificate names (${person.psn_no})`);
     }
     if (input.psn_name && input.psn_name !== person.psn_name) throw new CentreError('mismatch', `psn_name ${input.psn_name} is not the enrolled name of ${person.psn_no}`);
-    void ctx;
     return personInfoOutput(person, this.#now().date);
   }
 

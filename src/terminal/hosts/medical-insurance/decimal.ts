@@ -26,6 +26,7 @@ export function parseScaled(text: string, scale: number): number | undefined {
   const [, sign, int, frac = ''] = m;
   if (frac.length > scale || int!.replace(/^0+(?=\d)/, '').length > MAX_INTEGER_DIGITS) return undefined;
   const units = Number(int) * 10 ** scale + (frac ? Number(frac.padEnd(scale, '0')) : 0);
+  if (!Number.isSafeInteger(units)) return undefined;
   return sign ? -units : units;
 }
 

@@ -19,7 +19,7 @@ const DESCRIBE: Record<DecimalKind, string> = {
  */
 export function decimalField(kind: DecimalKind) {
   return z.union([z.string(), z.number()]).transform((value, ctx) => {
-    const text = typeof value === 'number' ? numberText(value) : value.trim();
+    const text = typeof value === 'number' ? numberText(value) : value;
     const units = parseScaled(text, SCALE[kind]);
     if (units === undefined || units < 0 || (kind === 'ratio' && units > 10_000)) {
       ctx.addIssue({ code: 'custom', message: `expected ${DESCRIBE[kind]}, got ${JSON.stringify(value)}` });
@@ -75,7 +75,8 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], prefix = '')
 function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type') {
     const received = (issue as { input?: unknown }).input;
-    return received === undefined ? `required (${issue.expected})` : `expected ${issue.expected}, got ${describeValue(received)}`;
+    const expected = issue.expected === 'record' ? 'object' : issue.expected;
+    return received === undefined ? `required (${expected})` : `expected ${expected}, got ${describeValue(received)}`;
   }
   return issue.message;
 }
