@@ -321,3 +321,43 @@ describe('the bundled data files', () => {
     expect(cross).toMatchObject({ policy: 'default', insuplc_admdvs: '310000', overlmt_selfpay: 2_000, preselfpay_amt: 2_250, inscp_scp_amt: 18_150 });
   });
 });
+
+describe('inpatient mid-stay settlement and the calendar year', () => {
+  it('mid_setl_flag 1 settles what is uploaded so far and keeps the visit open; the final settlement closes it', () => {
+    const { centre, store } = testCentre();
+    const p = enrolPerson(centre, { kind: 'retired', balance: 0 });
+    const c = () => ctx();
+    const adm = centre.admit(c(), { psn_no: p.psn_no, insutype: '310', begntime: '2026-03-01 08:00:00', mdtrt_cert_type: '02', mdtrt_cert_no: p.certno, med_type: '21', ipt_no: 'ZY1', atddr_no: '', chfpdr_name: '', adm_dept_codg: '', adm_dept_name: '', adm_bed: '', adm_diag_dscr: '', dscg_maindiag_code: '', dscg_maindiag_name: '' });
+    const fee = (sn: string, yuan: number) => ({ feedetl_sn: sn, mdtrt_id: adm.mdtrt_id, psn_no: p.psn_no, med_type: '21' as const, init_feedetl_sn: '', drord_no: '', med_list_codg: 'A1', medins_list_codg: 'A1', medins_list_name: '', det_item_fee_sumamt: yuan * 100, cnt: 10_000, pric: yuan * 1_000_000, fee_ocur_time: '2026-03-02 08:00:00', bilg_dept_codg: '', bilg_dept_name: '', bilg_dr_codg: '', bilg_dr_name: '' });
+    const settle = (medfee: number, mid: '0' | '1') => ({ psn_no: p.psn_no, mdtrt_cert_type: '02' as const, mdtrt_cert_no: p.certno, medfee_sumamt: medfee, psn_setlway: '01', mdtrt_id: adm.mdtrt_id, acct_used_flag: '1' as const, insutype: '310' as const, invono: '', mid_setl_flag: mid });
+    expect(() => centre.preSettleInpatient(c(), settle(0, '1'))).toThrow(/has no unsettled fee details/);
+    centre.uploadInpatientFees(c(), [fee('1', 1_000)]);
+    // mid-stay: 1,000.00 all within the deductible (1,500.00): the fund pays nothing yet
+    expect(centre.settleInpatient(c(), settle(100_000, '1')).setlinfo).toMatchObject({ act_pay_dedc: 100_000, hifp_pay: 0 });
+    expect(store.getVisit(adm.mdtrt_id)!.status).toBe('open');
+    centre.uploadInpatientFees(c(), [fee('2', 2_000)]);
+    // final: 2,000.00; 500.00 of the deductible left; 1,500.00 × 0.90 = 1,350.00
+    const final = centre.settleInpatient(c(), settle(200_000, '0')).setlinfo;
+    expect(final).toMatchObject({ medfee_sumamt: 200_000, act_pay_dedc: 50_000, hifp_pay: 135_000, psn_cash_pay: 65_000 });
+    expect(store.getVisit(adm.mdtrt_id)!.status).toBe('discharged');
+    // cancelling the final settlement reopens the stay
+    centre.cancelInpatient(c(), { mdtrt_id: adm.mdtrt_id, setl_id: final.setl_id!, psn_no: p.psn_no });
+    expect(store.getVisit(adm.mdtrt_id)!.status).toBe('open');
+    expect(centre.personView(p.psn_no).annual).toMatchObject({ dedc_paid: 100_000, fund_paid: 0 });
+  });
+
+  it('the deductible and the cap start again with the new year (China time)', () => {
+    const store = SqliteCentreStore.open({ memory: true });
+    let now = new Date('2026-12-31T15:59:59Z'); // 2026-12-31 23:59:59 in China
+    const clock = { now: () => now };
+    const { centre } = testCentre({ store, clock });
+    const p = enrolPerson(centre, { balance: 0, dedc_paid: 150_000 });
+    // last second of 2026: deductible met, 100.00 × 0.85 = 85.00
+    expect(outpatientVisit(centre, p.psn_no, [{ code: 'A1', cnt: 1, pric: 10_000 }]).settled.setlinfo).toMatchObject({ act_pay_dedc: 0, hifp_pay: 8_500, setl_time: '2026-12-31 23:59:59' });
+    now = new Date('2026-12-31T16:00:00Z'); // 2027-01-01 00:00:00 in China
+    // the new year's first visit pays the deductible again
+    expect(outpatientVisit(centre, p.psn_no, [{ code: 'A1', cnt: 1, pric: 10_000 }]).settled.setlinfo).toMatchObject({ act_pay_dedc: 10_000, hifp_pay: 0, setl_time: '2027-01-01 00:00:00' });
+    expect(store.getAnnual(p.psn_no, 2026)).toMatchObject({ dedc_paid: 150_000, fund_paid: 8_500 });
+    expect(store.getAnnual(p.psn_no, 2027)).toMatchObject({ dedc_paid: 10_000, fund_paid: 0 });
+  });
+});
