@@ -1,5 +1,6 @@
 /**
- * The medical-insurance centre: a simulated national medical-insurance platform (国家医疗保障信息平台,
+ * The medical-insurance centre: a simulated national medical-insurance platform (国家医疗保障信息平台, its
+ * interface to designated institutions 《医疗保障信息平台定点医药机构接口规范》 as public HIS code uses it;
  * DOMAIN.md §4, §4.1). This class is its in-process face — a typed API for sscard's own flows, one
  * method per transaction (infno) plus the administration of insured persons. `wire.ts` and
  * `http-server.ts` put the same methods behind the platform's JSON envelope over HTTP, so that both
