@@ -111,7 +111,8 @@ export function classifyFrame(payload: Uint8Array): VpcdMessage {
 /** Serialisable state of a slot (control interface, logs). */
 export interface SlotState {
   slot: number;
-  reader: string;
+  /** The reader name pcscd shows, when known (vpcd's default configuration); null otherwise. */
+  reader: string | null;
   host: string;
   port: number;
   interface: CardInterface;
@@ -193,6 +194,12 @@ export interface VpcdClientOptions {
   port?: number;
   /** vpcd slot number, for names and state (default: port − 35963). */
   slot?: number;
+  /**
+   * The name pcscd gives this slot's reader. Default: vsmartcard's default configuration
+   * (reader.conf FRIENDLYNAME "Virtual PCD", slot n on port 35963 + n) for ports from 35963 on, else
+   * null: below 35963 the port belongs to a reader.conf of its own, whose names sscard cannot know.
+   */
+  readerName?: string | null;
   log: Logger;
   /** First reconnection delay in ms (default 100). */
   minBackoffMs?: number;
@@ -212,6 +219,7 @@ export class VpcdClient {
   readonly host: string;
   readonly port: number;
   readonly slotNumber: number;
+  readonly readerName: string | null;
   readonly #log: Logger;
   readonly #minBackoff: number;
   readonly #maxBackoff: number;
@@ -235,6 +243,7 @@ export class VpcdClient {
       throw new RangeError(`VpcdClient: port must be 1..65535, got ${options.port}`);
     }
     this.slotNumber = options.slot ?? Math.max(0, this.port - VPCD_BASE_PORT);
+    this.readerName = options.readerName !== undefined ? options.readerName : this.port >= VPCD_BASE_PORT ? vpcdReaderName(this.port - VPCD_BASE_PORT) : null;
     this.#log = options.log.child({ vpcd: `${this.host}:${this.port}` });
     this.#minBackoff = options.minBackoffMs ?? 100;
     this.#maxBackoff = options.maxBackoffMs ?? 2000;
@@ -285,7 +294,7 @@ export class VpcdClient {
   state(): SlotState {
     return {
       slot: this.slotNumber,
-      reader: vpcdReaderName(this.slotNumber),
+      reader: this.readerName,
       host: this.host,
       port: this.port,
       interface: this.slot.iface,

@@ -10,7 +10,7 @@ import type { CardInterface } from '../../card/runtime/types.js';
 import type { Logger } from '../../log.js';
 import { loggerFor } from '../logging.js';
 import { createControlServer, parseControlAddress, type ControlServer } from '../../server/control.js';
-import { CardSlot, VpcdClient, VPCD_BASE_PORT, vpcdReaderName } from '../../server/vpcd.js';
+import { CardSlot, VpcdClient, VPCD_BASE_PORT } from '../../server/vpcd.js';
 import { SimulatedTransport } from '../../terminal/transports/simulated.js';
 import { UserError } from '../errors.js';
 import { openCardForCli, traceLogger } from '../transport-options.js';
@@ -94,9 +94,12 @@ export async function startServing(
         },
       });
       client.start();
+      const reader = client.readerName;
       log.info(
-        { card: file, reader: vpcdReaderName(slotNumber), host: opts.host, port, interface: opts.interface },
-        `serving ${file} as reader "${vpcdReaderName(slotNumber)}" (vpcd ${opts.host}:${port}, ${opts.interface})`,
+        { card: file, reader, slot: slotNumber, host: opts.host, port, interface: opts.interface },
+        reader
+          ? `serving ${file} as reader "${reader}" (vpcd ${opts.host}:${port}, ${opts.interface})`
+          : `serving ${file} in slot ${slotNumber} (vpcd ${opts.host}:${port}, ${opts.interface}; reader name from your reader.conf)`,
       );
     }
     if (opts.control) {
