@@ -23,6 +23,7 @@ import type { CardInterface, SimulatedCard } from '../card/runtime/types.js';
 import { toHex } from '../apdu/bytes.js';
 import type { Transport } from '../apdu/transport.js';
 import type { Logger } from '../log.js';
+import { loadQuickAck, type QuickAck } from './quick-ack.js';
 
 /** vpcd's port for slot 0; slot n listens on `VPCD_BASE_PORT + n` (vpcd.h `VPCDPORT`). */
 export const VPCD_BASE_PORT = 35963;
@@ -205,6 +206,11 @@ export interface VpcdClientOptions {
   minBackoffMs?: number;
   /** Longest reconnection delay in ms (default 2000). */
   maxBackoffMs?: number;
+  /**
+   * TCP_QUICKACK on the vpcd socket (default: the `sockopt` binding, {@link loadQuickAck}). Without it
+   * each exchange waits for Linux's delayed ACK (~40 ms); see quick-ack.ts.
+   */
+  quickAck?: QuickAck;
 }
 
 /** Status word answered when the card path fails unexpectedly (6F00: no precise diagnosis). */
@@ -231,6 +237,8 @@ export class VpcdClient {
   #queue: Promise<void> = Promise.resolve();
   #connections = 0;
   #warnedUnreachable = false;
+  readonly #quickAck: QuickAck;
+  #warnedQuickAck = false;
   readonly #listeners = new Set<(event: VpcdEvent) => void>();
 
   constructor(
@@ -248,6 +256,12 @@ export class VpcdClient {
     this.#minBackoff = options.minBackoffMs ?? 100;
     this.#maxBackoff = options.maxBackoffMs ?? 2000;
     this.#backoff = this.#minBackoff;
+    this.#quickAck = options.quickAck ?? loadQuickAck();
+  }
+
+  /** Whether TCP_QUICKACK is set on the vpcd link (false: every exchange waits for delayed ACKs). */
+  get quickAck(): boolean {
+    return this.#quickAck.available;
   }
 
   /** Whether a TCP connection to vpcd is open. */
@@ -309,15 +323,30 @@ export class VpcdClient {
     for (const l of this.#listeners) l(event);
   }
 
+  /**
+   * Re-arms TCP_QUICKACK: Linux may return to delayed ACKs after any read, so this runs on connect and
+   * before the next read, i.e. in every 'data' handler (quick-ack.ts).
+   */
+  #armQuickAck(socket: Socket): void {
+    const failure = this.#quickAck.arm(socket);
+    if (failure && !this.#warnedQuickAck) {
+      this.#warnedQuickAck = true;
+      this.#log.warn(`${failure}: exchanges through pcscd will wait for delayed ACKs (~40 ms each)`);
+    }
+  }
+
   #connect(): void {
     if (this.#stopped) return;
     const socket = connect({ host: this.host, port: this.port });
+    // vpcd waits for every answer: send it at once (no Nagle), in one write (encodeFrame), and
+    // acknowledge vpcd's segments at once (TCP_QUICKACK), or its second send() stalls ~40 ms.
     socket.setNoDelay(true);
     this.#socket = socket;
     const decoder = new FrameDecoder();
     let receivedFrame = false;
     let lastError: string | undefined;
     socket.on('connect', () => {
+      this.#armQuickAck(socket);
       this.#warnedUnreachable = false;
       this.#connected = true;
       this.#connections++;
@@ -326,6 +355,7 @@ export class VpcdClient {
       this.#emit({ type: 'connected' });
     });
     socket.on('data', (chunk: Buffer) => {
+      this.#armQuickAck(socket);
       for (const frame of decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length))) {
         receivedFrame = true;
         this.#queue = this.#queue.then(() => this.#handle(socket, frame));
