@@ -63,36 +63,60 @@ export function encodeFrame(payload: Uint8Array): Uint8Array {
  * returns every frame completed so far (payloads only, in order); an incomplete tail waits for the next
  * push. It never throws and never returns a frame before all its announced bytes arrived. A zero-length
  * frame is returned as an empty payload (the caller decides it is malformed).
+ *
+ * Linear in the bytes received however they are split: a frame's buffer is allocated once its length
+ * is known (at most 65535 bytes) and filled in place, so a peer dribbling a 64 KiB frame one byte per
+ * segment costs 64 KiB of copying, not 2 GiB.
  */
 export class FrameDecoder {
-  #buffer = new Uint8Array(0);
+  #header = 0;
+  /** Header bytes seen of the frame being read (0, 1; 2 means the payload is being filled). */
+  #headerBytes = 0;
+  #frame: Uint8Array | undefined;
+  #filled = 0;
 
   /** Bytes received but not yet part of a complete frame. */
   get pending(): number {
-    return this.#buffer.length;
+    return this.#headerBytes === 2 ? 2 + this.#filled : this.#headerBytes;
   }
 
   /** Feeds received bytes; returns the frames they complete. */
   push(chunk: Uint8Array): Uint8Array[] {
-    if (chunk.length === 0) return [];
-    const buf = new Uint8Array(this.#buffer.length + chunk.length);
-    buf.set(this.#buffer, 0);
-    buf.set(chunk, this.#buffer.length);
     const frames: Uint8Array[] = [];
-    let offset = 0;
-    while (buf.length - offset >= 2) {
-      const length = (buf[offset]! << 8) | buf[offset + 1]!;
-      if (buf.length - offset - 2 < length) break;
-      frames.push(buf.slice(offset + 2, offset + 2 + length));
-      offset += 2 + length;
+    let i = 0;
+    while (i < chunk.length) {
+      if (this.#headerBytes < 2) {
+        this.#header = (this.#header << 8) | chunk[i++]!;
+        if (++this.#headerBytes < 2) continue;
+        const length = this.#header & 0xffff;
+        if (length === 0) {
+          frames.push(new Uint8Array(0));
+          this.reset();
+          continue;
+        }
+        this.#frame = new Uint8Array(length);
+        this.#filled = 0;
+        continue;
+      }
+      const frame = this.#frame!;
+      const n = Math.min(frame.length - this.#filled, chunk.length - i);
+      frame.set(chunk.subarray(i, i + n), this.#filled);
+      this.#filled += n;
+      i += n;
+      if (this.#filled === frame.length) {
+        frames.push(frame);
+        this.reset();
+      }
     }
-    this.#buffer = buf.slice(offset);
     return frames;
   }
 
   /** Drops any partial frame (after a reconnect the stream starts afresh). */
   reset(): void {
-    this.#buffer = new Uint8Array(0);
+    this.#header = 0;
+    this.#headerBytes = 0;
+    this.#frame = undefined;
+    this.#filled = 0;
   }
 }
 
@@ -212,6 +236,11 @@ export interface VpcdClientOptions {
    */
   quickAck?: QuickAck;
 }
+
+/** Frames read but not yet answered beyond which the client stops reading (vpcd itself has one). */
+const MAX_FRAMES_WAITING = 32;
+/** Reading resumes once the card has caught up to this many. */
+const RESUME_FRAMES_WAITING = 4;
 
 /** Status word answered when the card path fails unexpectedly (6F00: no precise diagnosis). */
 const SW_NO_DIAGNOSIS = Uint8Array.of(0x6f, 0x00);
@@ -354,12 +383,33 @@ export class VpcdClient {
       this.#log[this.slot.inserted ? 'info' : 'debug']('connected to vpcd');
       this.#emit({ type: 'connected' });
     });
+    // Back-pressure: vpcd sends one message and waits for its answer, so more than a few frames waiting
+    // means a peer that floods (garbage, or not vpcd): stop reading until the card has caught up, and
+    // while the peer does not read our answers. Memory stays bounded whatever arrives.
+    let waiting = 0;
+    const flow = () => {
+      if (socket.destroyed) return;
+      const hold = waiting > MAX_FRAMES_WAITING || socket.writableNeedDrain;
+      if (hold && !socket.isPaused()) socket.pause();
+      else if (!hold && waiting <= RESUME_FRAMES_WAITING && socket.isPaused()) socket.resume();
+    };
+    socket.on('drain', flow);
     socket.on('data', (chunk: Buffer) => {
       this.#armQuickAck(socket);
       for (const frame of decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length))) {
         receivedFrame = true;
-        this.#queue = this.#queue.then(() => this.#handle(socket, frame));
+        waiting++;
+        this.#queue = this.#queue
+          .then(() => this.#handle(socket, frame))
+          // #handle answers every failure of the card itself; anything escaping it is a bug of this
+          // client: log it, and keep the chain (and so the card) serving.
+          .catch((err: unknown) => this.#log.error({ err }, 'vpcd client failed on a frame'))
+          .finally(() => {
+            waiting--;
+            flow();
+          });
       }
+      flow();
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       lastError = err.code ?? err.message;
