@@ -15,7 +15,8 @@ card inside a PC/SC transaction (SCardBeginTransaction: other clients wait, so t
 (DOMAIN.md §1.1-1.3, §2; EMV Book 3 §6.5.8 GPO, PBOC 3.0 GET DATA 9F36). Any other answer is an error.
 It records every ATC it saw per reader, how many GPOs it sent and how many were answered.
 
-With --tolerate-restarts a PC/SC failure (pcscd restarted under it) is counted as an interruption:
+With --tolerate-restarts a PC/SC failure (pcscd restarted, or the card program killed, under it; an
+answer without status word counts as one) is counted as an interruption:
 the client reconnects and goes on; a GPO whose answer was lost counts as sent, not answered. A wrong
 answer is never tolerated.
 
@@ -88,6 +89,10 @@ class Client:
         rv, response = scard.SCardTransmit(card, protocol, list(apdu))
         if rv != scard.SCARD_S_SUCCESS:
             raise PcscFailure(f"SCardTransmit {apdu[:4].hex().upper()}: {scard.SCardGetErrorMessage(rv)} (0x{rv & 0xFFFFFFFF:08X})")
+        if len(response) < 2:
+            # vpcd reports success with an empty answer when the card program goes away mid-command
+            # (vpcd.c vicc_transmit returns 0, IFDHTransmitToICC IFD_SUCCESS): no status word, no answer.
+            raise PcscFailure(f"SCardTransmit {apdu[:4].hex().upper()}: empty answer (the card went away)")
         return bytes(response)
 
 

@@ -8,10 +8,11 @@
  * - clients: test/e2e/pcsc_load_client.py (pyscard, an independent terminal side) going round every
  *   card, one PC/SC transaction per sequence: SSSE select + read of the ID record, PBOC select, GPO
  *   (the card's ATC + 1, saved to its file before the answer), GET DATA ATC;
+ * - disruptions (optional): pcscd restarted, or `sscard serve` killed with SIGKILL and started again;
  * - checks (expected values from the holder fixture and the image files, read as JSON here, not through
  *   sscard): every answer as expected; every ATC seen by any client distinct, and increasing for each
- *   client; after the run the ATC in each image file = its start value + the GPOs answered (with pcscd
- *   restarts: between answered and sent — a GPO whose answer was lost may or may not have run); every
+ *   client; after the run the ATC in each image file = its start value + the GPOs answered (with
+ *   disruptions: between answered and sent — a GPO whose answer was lost may or may not have run); every
  *   image still a valid card (opened with full validation, ID record read back); `sscard serve` alive, no error in its log, exit 0.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -32,8 +33,10 @@ export interface LoadOptions {
   cards: number;
   clients: number;
   seconds: number;
-  /** Restart pcscd every this many ms during the run (0: never). */
+  /** Disrupt the run every this many ms (0: never): restart pcscd, or kill `sscard serve` (SIGKILL). */
   restartEveryMs?: number;
+  /** What to disrupt (default 'pcscd'). 'serve' kills sscard serve abruptly and starts it again. */
+  disrupt?: 'pcscd' | 'serve';
   /** Progress lines (the fuzz prints them). */
   progress?: (line: string) => void;
 }
@@ -144,7 +147,9 @@ export async function runPcscdLoad(options: LoadOptions): Promise<LoadReport> {
     }
     const atcBefore = files.map(atcOf);
     const readers = files.map((_, i) => pcscd.readerName(i));
-    serve = new Background(process.execPath, [SSCARD, 'serve', ...files.flatMap((f) => ['--card', f]), '--port', String(pcscd.port(0)), '--log-level', 'warn'], { env: pcscd.env });
+    const serveArgs = [SSCARD, 'serve', ...files.flatMap((f) => ['--card', f]), '--port', String(pcscd.port(0)), '--log-level', 'warn'];
+    serve = new Background(process.execPath, serveArgs, { env: pcscd.env });
+    let killedOutput = '';
     progress(`pcscd ${pcscd.pid} (${pcscd.socketPath}); ${options.cards} cards on ports ${pcscd.port(0)}..${pcscd.port(options.cards - 1)}; ${options.clients} clients for ${options.seconds} s`);
 
     const tolerate = (options.restartEveryMs ?? 0) > 0;
@@ -157,16 +162,32 @@ export async function runPcscdLoad(options: LoadOptions): Promise<LoadReport> {
       while (!done && Date.now() - started < options.seconds * 1000 - options.restartEveryMs!) {
         await Promise.race([all, new Promise((r) => setTimeout(r, options.restartEveryMs))]);
         if (done || Date.now() - started > options.seconds * 1000 - 1000) break;
-        await pcscd.restart();
+        if (options.disrupt === 'serve') {
+          // A power cut of the card program: SIGKILL, whatever it is doing; then start it again (retrying
+          // while the card files are still locked by the dead process, should the image layer lock them).
+          await serve.stop('SIGKILL');
+          killedOutput += serve.output;
+          for (let attempt = 0; ; attempt++) {
+            serve = new Background(process.execPath, serveArgs, { env: pcscd.env });
+            // Up when it has not exited within 1.5 s (at log level warn it prints nothing when all is well).
+            await Promise.race([new Promise((r) => setTimeout(r, 1500)), new Promise((r) => serve!.child.once('exit', r))]);
+            if (!serve.exited) break;
+            killedOutput += serve.output;
+            if (attempt > 60) throw new Error(`sscard serve does not start again after SIGKILL:\n${serve.output.slice(-1500)}`);
+            await new Promise((r) => setTimeout(r, 500));
+          }
+        } else {
+          await pcscd.restart();
+        }
         restarts++;
-        progress(`pcscd restarted (${restarts}) at ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        progress(`${options.disrupt === 'serve' ? 'sscard serve killed and restarted' : 'pcscd restarted'} (${restarts}) at ${((Date.now() - started) / 1000).toFixed(1)} s`);
       }
     }
     const stats = await all;
     const seconds = (Date.now() - started) / 1000;
     const serveAlive = !serve.exited;
     const serveExit = await serve.stop('SIGTERM');
-    const serveErrors = serve.output
+    const serveErrors = (killedOutput + serve.output)
       .split('\n')
       .filter((l) => /"level":(50|60)|\bERROR\b|FATAL|Unhandled|TypeError|RangeError/.test(l))
       .slice(0, 20);
