@@ -486,8 +486,10 @@ export class VpcdClient {
         }
         case 'apdu': {
           if (!slot.inserted) {
-            // vpcd only sends APDUs to a present card; a removed card cannot answer: drop the link,
-            // which pcscd reports as a communication error / removed card.
+            // vpcd only sends APDUs to a present card; a removed card cannot answer: drop the link.
+            // vpcd then ejects the card (its next presence poll reports it removed); the client's
+            // SCardTransmit itself gets SCARD_S_SUCCESS with an empty response (vpcd.c
+            // vicc_transmit returns 0 bytes, IFDHTransmitToICC IFD_SUCCESS) — no status word.
             this.#log.warn('APDU for a removed card: closing the connection');
             return 'drop';
           }
