@@ -10,7 +10,9 @@ import { register as apdu } from './apdu.js';
 import { register as readers } from './readers.js';
 import { register as serve } from './serve.js';
 import { register as centre } from './centre.js';
+import { register as issuer } from './issuer.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [demo, card, psam, apdu, readers, serve, centre];
+
+export const commands: RegisterCommand[] = [demo, card, psam, apdu, readers, serve, issuer, centre];
