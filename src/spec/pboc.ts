@@ -140,9 +140,6 @@ export const SCRIPT_COMMANDS = {
   pinChange: [0x84, 0x24, 0x00, 0x02],
 } as const;
 
-/** The EC data objects PUT DATA writes by script (n12 each, 6 bytes) [C]: balance, limit, single limit, reset threshold. */
-export const EC_PUT_DATA_TAGS = ['9F79', '9F77', '9F78', '9F6D'] as const;
-
 /**
  * PIN CHANGE (84 24 00 02) data [R]: the new PIN as an ISO 9564-1 format 2 PIN block (8 bytes:
  * `2L PPPP…FF`), followed by `80 00…` only when it does not fill the cipher's block (SM4: 16 bytes;

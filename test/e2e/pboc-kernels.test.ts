@@ -6,9 +6,8 @@
  * the OpenSSL CLI from the profile's TEST master keys, TVR/TSI from DOMAIN.md §2.1 (written out in
  * test/terminal/kernels/helpers/expected-bits.ts).
  *
- * pcscd: a private one per file (test/e2e/private-pcscd.ts) when that helper is present, else the
- * system pcscd's two vpcd slots — waited for until no other program holds them. Skipped, with the
- * reason, where pcscd or vpcd is not installed.
+ * pcscd: a private one for this file (test/e2e/private-pcscd.ts, docs/pcsc.md "Tests"). Skipped, with
+ * the reason, where pcscd or vpcd is not installed.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,118 +26,35 @@ import { tsi, tvr } from '../terminal/kernels/helpers/expected-bits.js';
 import { mac as opensslMac, opensslHasSm4, sessionKey, udk } from '../terminal/kernels/helpers/openssl.js';
 import { commandData, commands, responseData, responseTag } from '../terminal/kernels/helpers/run.js';
 import { constantRandom, terminalConfig } from '../terminal/kernels/helpers/setup.js';
-import { spawn } from 'node:child_process';
-import { REPO, SSCARD, type RunResult } from './helpers.js';
+import { Background, REPO, SSCARD, sscard as runSscard, type RunResult } from './helpers.js';
+import { probePcscd, startPrivatePcscd, type TestPcscd } from './private-pcscd.js';
 
-/** `node bin/sscard.js …` with an environment (the test pcscd's socket for PC/SC programs). */
-function sscard(args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 60_000): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SSCARD, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += String(d)));
-    child.stderr.on('data', (d) => (stderr += String(d)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** A long-running `sscard …` whose output is collected. */
-class Served {
-  readonly child;
-  output = '';
-  constructor(args: string[], env: NodeJS.ProcessEnv) {
-    this.child = spawn(process.execPath, [SSCARD, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout.on('data', (d) => (this.output += String(d)));
-    this.child.stderr.on('data', (d) => (this.output += String(d)));
-  }
-  async waitFor(pattern: RegExp, what: string): Promise<void> {
-    const deadline = Date.now() + 30_000;
-    while (!pattern.test(this.output)) {
-      if (this.child.exitCode !== null || Date.now() > deadline) throw new Error(`${what}: ${this.output.slice(-2000)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const gone = new Promise((r) => this.child.once('exit', r));
-    this.child.kill('SIGTERM');
-    await gone;
-  }
-}
-
-/** What this file needs of a pcscd. */
-interface Pcsc {
-  env: NodeJS.ProcessEnv;
-  readerName(i: number): string;
-  port(i: number): number;
-  stop(): Promise<void>;
-}
-
-const PRIVATE_HELPER = './private-pcscd.js';
-const SHARED_HELPER = './pcscd-env.js';
-
-/** The private pcscd helper when present, else the shared pcscd of pcscd-env.ts (module names kept dynamic). */
-async function pcscHelper(): Promise<{ probe: () => { ok: boolean; reason?: string }; start: () => Promise<Pcsc> }> {
-  const privateHelper = await import(PRIVATE_HELPER).catch(() => undefined);
-  if (privateHelper) return { probe: () => privateHelper.probePcscd({ slots: 2 }), start: () => privateHelper.startPrivatePcscd({ slots: 2 }) };
-  const shared = await import(SHARED_HELPER);
-  return {
-    probe: () => shared.probePcscd(),
-    start: async () => {
-      const handle = await shared.ensurePcscd();
-      await slotsFree(shared.VPCD_PORTS);
-      return { env: process.env, readerName: (i: number) => `Virtual PCD 00 0${i}`, port: (i: number) => 35963 + i, stop: () => handle.stop() };
-    },
-  };
-}
-
-/** The shared vpcd ports have no card connected (another test's `sscard serve`); waits up to 3 minutes. */
-async function slotsFree(ports: readonly number[]): Promise<void> {
-  const busy = () => {
-    const text = ['/proc/net/tcp', '/proc/net/tcp6'].map((f) => readFileSync(f, 'utf8')).join('\n');
-    return text.split('\n').some((line) => {
-      const cols = line.trim().split(/\s+/);
-      return cols[3] === '01' && ports.includes(Number.parseInt(cols[1]?.split(':')[1] ?? '', 16));
-    });
-  };
-  const deadline = Date.now() + 180_000;
-  while (busy()) {
-    if (Date.now() > deadline) throw new Error(`the vpcd slots ${ports.join('/')} stay in use by another program`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-const helper = await pcscHelper();
-const probe = helper.probe();
+const probe = probePcscd({ slots: 2 });
 if (!probe.ok) console.warn(`[e2e] skipping the PBOC kernel end-to-end tests: ${probe.reason}`);
 const hasOpenssl = opensslHasSm4();
 const SHANGHAI = JSON.parse(readFileSync(join(REPO, 'fixtures/profiles/shanghai.json'), 'utf8')) as { financial: { masterKeys: { AC: string } } };
 const TODAY = fixedClock(new Date());
 
 describe.skipIf(!probe.ok)('PBOC kernels through pcscd and vpcd', () => {
-  let pcscd: Pcsc;
+  let pcscd: TestPcscd;
+  const sscard = (args: string[], env: NodeJS.ProcessEnv = pcscd.env): Promise<RunResult> => runSscard(args, { env });
   let dir: string;
   let state: string;
-  const served: Served[] = [];
+  const served: Background[] = [];
   const pans: string[] = [];
   let issuer: IssuerHost;
 
   beforeAll(async () => {
-    pcscd = await helper.start();
+    pcscd = await startPrivatePcscd({ slots: 2 });
     if (pcscd.env.PCSCLITE_CSOCK_NAME) process.env.PCSCLITE_CSOCK_NAME = pcscd.env.PCSCLITE_CSOCK_NAME;
     dir = mkdtempSync(join(tmpdir(), 'sscard-e2e-pboc-'));
     state = join(dir, 'state');
     for (const [i, iface] of (['contact', 'contactless'] as const).entries()) {
       const file = join(dir, `${iface}.json`);
-      const made = await sscard(['card', 'new', '--profile', 'shanghai', '--out', file]);
+      const made = await sscard(['card', 'new', '--profile', 'shanghai', '--out', file], process.env);
       expect(made.code, made.stderr).toBe(0);
       pans.push((JSON.parse(readFileSync(file, 'utf8')) as { apps: { pboc: { pan: string } } }).apps.pboc.pan);
-      const s = new Served(['serve', '--card', file, '--port', String(pcscd.port(i)), '--interface', iface, '--log-level', 'info'], pcscd.env);
+      const s = new Background(process.execPath, [SSCARD, 'serve', '--card', file, '--port', String(pcscd.port(i)), '--interface', iface, '--log-level', 'info'], { env: pcscd.env });
       served.push(s);
       await s.waitFor(/serving/, `sscard serve (${iface})`);
     }
@@ -149,7 +65,7 @@ describe.skipIf(!probe.ok)('PBOC kernels through pcscd and vpcd', () => {
   }, 180_000);
 
   afterAll(async () => {
-    for (const s of served) await s.stop();
+    for (const s of served) await s.stop('SIGTERM');
     await issuer?.close();
     await pcscd?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });

@@ -12,7 +12,7 @@
  * and the scripts queued for the card (docs/issuer-host.md "Decisions").
  */
 import { bytesEqual, fromHex, toHex } from '../../../apdu/bytes.js';
-import { CID } from '../../../spec/pboc.js';
+import { AC_TERMINAL_DATA_TAGS, CID } from '../../../spec/pboc.js';
 import { DEFAULT_EC_BALANCE_LIMIT } from './choices.js';
 import { bcdValue, decodeIad, Field55, Field55Error, type IssuerApplicationData } from './field55.js';
 import type { AuthorisationRequest, ResponseCode } from './issuer-port.js';
@@ -60,6 +60,7 @@ export const BEFORE_CRYPTOGRAM: readonly Rule[] = [
     try {
       c.icc = Field55.decode(c.request.iccData);
       for (const tag of ['9F26', '9F27', '9F10', '9F36', '82']) c.icc.require(tag, 'the ARQC and what it covers');
+      for (const tag of AC_TERMINAL_DATA_TAGS) c.icc.require(tag, 'covered by the cryptogram');
       c.iad = decodeIad(c.icc.get('9F10')!);
       const ec = c.icc.get('9F79');
       if (ec) c.cardEcBalance = bcdValue(ec, '9F79');

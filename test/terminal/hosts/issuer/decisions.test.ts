@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { concat, toHex } from '../../../../src/apdu/bytes.js';
-import { tlv } from '../../../../src/apdu/tlv/ber-tlv.js';
+import { decodeTlv, encodeTlv, tlv } from '../../../../src/apdu/tlv/ber-tlv.js';
 import { IssuerKeyring, keySetsFromJson } from '../../../../src/terminal/hosts/issuer/keys.js';
 import { ADAPTERS, bank } from './helpers/bank.js';
 import { profileJson } from './helpers/card.js';
@@ -36,6 +36,7 @@ describe.each(ADAPTERS)('issuer decisions (%s)', (_name, storage) => {
     const cases: [(r: ReturnType<typeof b.arqc>) => void, RegExp][] = [
       [(r) => (r.iccData = Uint8Array.of(0x9f, 0x26, 0x08, 1, 2)), /^field 55 is not valid BER-TLV: value of 9F26 truncated/],
       [(r) => (r.iccData = r.iccData.subarray(11)), /^field 55 lacks 9F26 \(the ARQC and what it covers\)$/],
+      [(r) => (r.iccData = encodeTlv(decodeTlv(r.iccData).filter((t) => t.tag !== '9F1A'))), /^field 55 lacks 9F1A \(covered by the cryptogram\)$/],
       [(r) => (r.iccData = concat(r.iccData, tlv('9F36', Uint8Array.of(0, 1)))), /^field 55: 9F36 appears twice$/],
       [(r) => (r.iccData = concat(r.iccData, tlv('9A', Uint8Array.of(0x26)))), /^field 55: 9A appears twice$/],
       [(r) => (r.amount = 999), /^field 55 9F02 \(000000000100\) differs from the request's amount \(000000000999\)$/],

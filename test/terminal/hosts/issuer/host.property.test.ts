@@ -66,7 +66,46 @@ describe('issuer host properties', () => {
         }
         await host.close();
       }),
-      { numRuns: 300 },
+      { numRuns: 300, examples: [[[{ kind: 'flip', at: 72, mask: 1 }]]] }, // 9F1A's tag turned into 9F1B: found by this property once
+    );
+  });
+
+  it('a mutated clearing or completion is always answered: a clearing accepted only with what its TC covers intact, a completion without a verifying TC never posted', async () => {
+    const card = personalisedCard(profileJson('shanghai'), 32);
+    const tc = card.terminal.qpboc({ amount: 1500 });
+    const clearingData = card.terminal.field55(tc);
+    card.terminal.startContact({ amount: 900 });
+    const gac1 = card.terminal.gac1({ amount: 900 });
+    const authData = card.terminal.field55(gac1);
+    const bytesOf = (m: { at: number; mask: number; cut: boolean }, original: Uint8Array) => {
+      const b = Uint8Array.from(original);
+      const at = m.at % b.length;
+      if (m.cut) return b.subarray(0, at);
+      b[at]! ^= m.mask;
+      return b;
+    };
+    const mutation = fc.record({ at: fc.nat(), mask: fc.integer({ min: 1, max: 255 }), cut: fc.boolean() });
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(mutation, mutation, async (mc, mp) => {
+        const host = new IssuerHost({ storage: new MemoryIssuerStorage(), keyring: card.keyring, clock: fixedClock(NOW), random: seededRandom(1) });
+        await host.openAccount({ pan: card.pan, balance: 100_000, ecBalance: 3000, pin: null });
+        const cleared = await host.clearOffline({ transactionId: `c-${++n}`, pan: card.pan, panSequence: card.psn, amount: 1500, currency: '0156', channel: 'contactless', iccData: bytesOf(mc, clearingData) });
+        if (cleared.accepted) {
+          // accepted: what the TC and the EC balance MAC cover is untouched
+          const f = Field55.decode(bytesOf(mc, clearingData));
+          const g = Field55.decode(clearingData);
+          for (const t of COVERED) expect(toHex(f.get(t)!)).toBe(toHex(g.get(t)!));
+          expect(toHex(f.get('9F10')!.subarray(3, 7))).toBe(toHex(g.get('9F10')!.subarray(3, 7)));
+          expect(toHex(f.get('9F10')!.subarray(8))).toBe(toHex(g.get('9F10')!.subarray(8)));
+        } else expect(cleared.reason).toMatch(/^rejected: /);
+        const r = await host.authorise({ transactionId: `a-${n}`, pan: card.pan, panSequence: card.psn, amount: 900, otherAmount: 0, currency: '0156', transactionType: 0, channel: 'contact', iccData: authData });
+        expect(r.responseCode).toBe('00');
+        // a completion whose data is mangled: answered (posted only with a verifying TC, which this is not)
+        await host.complete({ transactionId: `a-${n}`, cardApproved: true, iccData: bytesOf(mp, concat(tlv('9F26', gac1.ac), tlv('9F27', Uint8Array.of(0x40)), tlv('9F10', gac1.iad), tlv('9F36', gac1.atc))) });
+        expect((await host.transaction(`a-${n}`))!.status).toBe('rejected');
+      }),
+      { numRuns: 200 },
     );
   });
 
