@@ -109,6 +109,8 @@ export interface FuzzReport {
 }
 
 const DEADLINE_MS = 20_000;
+/** No purchase needs this many commands; more means a loop that does not end. */
+const MAX_EXCHANGES = 500;
 
 function check(result: KernelResult): string | undefined {
   if (!['APPROVED', 'DECLINED', 'TRY_ANOTHER_INTERFACE', 'TERMINATED'].includes(result.outcome)) return `outcome ${String(result.outcome)}`;
@@ -141,7 +143,11 @@ async function scenarios(): Promise<{ list: Scenario[]; issuer: IssuerHost }> {
 function mutating(inner: Transport, at: number, mutation: Mutation, r: Rng, seen: { count: number; mutated: boolean; card6f00?: string }): Transport {
   return {
     async transmit(command: Uint8Array): Promise<Uint8Array> {
+      // the in-process card answers synchronously: yield to the event loop, so that the run's deadline
+      // (and the progress display) can fire between two commands
+      await new Promise((resolve) => setImmediate(resolve));
       const index = seen.count++;
+      if (index >= MAX_EXCHANGES) throw new Error(`more than ${MAX_EXCHANGES} commands in one run (a loop without end?)`);
       if (index === at) seen.mutated = true;
       const response = await inner.transmit(command);
       if (response.length >= 2 && response[response.length - 2] === 0x6f && response[response.length - 1] === 0x00) {
