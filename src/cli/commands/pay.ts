@@ -97,9 +97,10 @@ export function register(program: Command): void {
     `${readerHelp(false)}
 ${ISSUER_HELP}
 
-The issuer host keeps its accounts in <state-dir>/issuer.sqlite (default ./.sscard/); a card whose PAN has
-no account there is declined online (response code 14): open one with \`sscard issuer open --card card.json\`. An EC purchase interrupted by the card leaving the
-field is kept in <state-dir>/terminal-torn.json and recovered when the card is presented again
+The issuer host keeps its accounts in <state-dir>/issuer.sqlite (default ./.sscard/); a card whose PAN
+has no account there is declined online (response code 14): open one with
+\`sscard issuer open --card card.json\`. An EC purchase interrupted by the card leaving the field is
+kept in <state-dir>/terminal-torn.json and recovered when the card is presented again
 (docs/pboc-kernels.md).
 
 Output: the outcome, amount, card, cryptogram, CVM, issuer answer, balances, TVR and TSI with their bits
