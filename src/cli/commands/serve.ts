@@ -12,7 +12,7 @@ import { loggerFor } from '../logging.js';
 import { createControlServer, parseControlAddress, type ControlServer } from '../../server/control.js';
 import { CardSlot, VpcdClient, VPCD_BASE_PORT, vpcdReaderName } from '../../server/vpcd.js';
 import { SimulatedTransport } from '../../terminal/transports/simulated.js';
-import { UserError } from '../errors.js';
+import { FailureError, UsageError } from '../errors.js';
 import { openCardForCli, traceLogger } from '../transport-options.js';
 
 interface ServeOptions {
@@ -33,7 +33,7 @@ interface Served {
 }
 
 function parsePort(text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 65535) throw new UserError(`--port: expected 1..65535, got "${text}"`);
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 65535) throw new UsageError(`--port: expected 1..65535, got "${text}"`);
   return Number(text);
 }
 
@@ -56,9 +56,9 @@ export async function startServing(
   log: Logger,
 ): Promise<{ served: Served[]; control: ControlServer | undefined; stop(): Promise<void> }> {
   const basePort = parsePort(opts.port);
-  if (opts.card.length === 0) throw new UserError('--card <file> is required (repeat it to serve several cards)');
-  if (basePort + opts.card.length - 1 > 65535) throw new UserError('--port: not enough ports for all cards');
-  const trace = traceLogger(opts.trace);
+  if (opts.card.length === 0) throw new UsageError('--card <file> is required (repeat it to serve several cards)');
+  if (basePort + opts.card.length - 1 > 65535) throw new UsageError('--port: not enough ports for all cards');
+  const trace = traceLogger(opts.trace, opts.card);
   const served: Served[] = [];
   let control: ControlServer | undefined;
   const stop = async () => {
@@ -75,7 +75,7 @@ export async function startServing(
         card.powerOff();
       } catch (err) {
         await close();
-        throw new UserError(`card ${file}: ${(err as Error).message}`);
+        throw new UsageError(`card ${file}: ${(err as Error).message}`);
       }
       // Every exchange goes through the trace layer: to --trace's file, else to the log at debug level.
       const tracing = opts.trace
@@ -104,7 +104,7 @@ export async function startServing(
       try {
         address = parseControlAddress(opts.control);
       } catch (err) {
-        throw new UserError(`--control: ${(err as Error).message}`);
+        throw new UsageError(`--control: ${(err as Error).message}`);
       }
       control = await createControlServer(
         served.map((s) => ({
@@ -116,7 +116,7 @@ export async function startServing(
         address,
         { log },
       ).catch((err: Error) => {
-        throw new UserError(`--control ${opts.control}: ${err.message}`, 1);
+        throw new FailureError(`--control ${opts.control}: ${err.message}`);
       });
     }
   } catch (err) {

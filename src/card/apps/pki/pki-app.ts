@@ -40,17 +40,9 @@ export const PKI_PIN_REFERENCE = 0x81;
 /** EF of the signing certificate. */
 export const SIGN_CERT_FID = 0x0018;
 
-/** Persistent state of the PKI application (CardImage.apps.pki). */
-export interface PkiState {
-  /** SM2 private key d (32 bytes hex). Never leaves the card through any command. */
-  privateKey: string;
-  /** Uncompressed public key 04 ‖ X ‖ Y (hex). */
-  publicKey: string;
-  /** The issuing CA and root certificates, PEM, issuing CA first (`sscard card cert`). */
-  caChain: string[];
-  /** Signatures made (a counter shown by `card show`). */
-  signatures: number;
-}
+/** Persistent state of the PKI application (CardImage.apps.pki), inferred from the image schema (`pkiStateSchema`). */
+import type { PkiState } from '../../image/schema.js';
+export type { PkiState };
 
 /** What the PKI application needs from the card OS. */
 export interface PkiPort {
