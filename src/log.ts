@@ -9,7 +9,10 @@ export type { Logger };
 export interface LogOptions {
   /** Minimum level: trace, debug, info, warn, error, fatal, silent. */
   level?: string;
-  /** Write JSON lines to this file instead of stderr (prefer `fd`: the CLI opens and checks files itself). */
+  /**
+   * Write JSON lines to this file instead of stderr. No directory is created (Node 20's recursive mkdir
+   * spins forever on a path such as /proc/x/y); prefer `fd`: the CLI opens and checks files itself.
+   */
   file?: string;
   /** Write JSON lines to this open file descriptor instead of stderr. */
   fd?: number;
@@ -32,7 +35,7 @@ export function createLogger(options: LogOptions = {}): Logger {
   const base = { level, ...(options.stacks === false ? { serializers: { err: errWithoutStack } } : {}) };
   if (options.fd !== undefined) return pino(base, pino.destination({ fd: options.fd, sync: true }));
   if (options.file) {
-    return pino(base, pino.destination({ dest: options.file, sync: true, mkdir: true }));
+    return pino(base, pino.destination({ dest: options.file, sync: true }));
   }
   const pretty = options.pretty ?? Boolean(process.stderr.isTTY);
   if (pretty) {

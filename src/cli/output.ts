@@ -1,27 +1,26 @@
 /**
  * What the CLI prints is safe for a terminal, whatever a card image, a holder file or an argument holds:
- * - control characters (C0 but newline and tab, DEL, C1 — ESC and CSI start terminal escape sequences —,
- *   the Unicode line separators and the bidirectional overrides) are shown escaped, `\x1b`, `\u{202e}`;
+ * - C0 control characters (but newline and tab) are shown as `\x1b`, `\x00`; DEL, the C1 controls
+ *   (CSI 9B starts escape sequences too), the Unicode line separators and the bidirectional overrides
+ *   as `\u009b`, `\u202e` — valid escapes inside JSON strings as well, so `--json` output stays JSON
+ *   (JSON.stringify already escapes C0 itself);
  * - an error is one line: newlines inside it are escaped too, a long argument echoed in it is cut with an
- *   ellipsis (`00A4…(120000 characters)`), and the line itself has a maximum length;
- * - `--json` output stays valid JSON: the same characters are written as `\uXXXX` escapes.
- * Every command prints through `writeOut` / `writeJson`; `main` prints errors through `errorLine`.
+ *   ellipsis (`00A4…(120000 characters)`), and the line itself has a maximum length.
+ * Every command prints through `writeOut` / `writeJson` (a test checks that none writes directly);
+ * `main` prints errors through `errorLine`.
  */
 
-// C0 except \t and \n, DEL, C1, LRM/RLM, line/paragraph separators, bidi embeddings/overrides/isolates.
 // eslint-disable-next-line no-control-regex
 const UNSAFE_TEXT = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 // eslint-disable-next-line no-control-regex
 const UNSAFE_LINE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-// What JSON.stringify leaves raw but a terminal may act on.
-const UNSAFE_JSON = /[\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 function escapeChar(c: string): string {
-  const code = c.codePointAt(0)!;
+  const code = c.charCodeAt(0);
   if (c === '\n') return '\\n';
   if (c === '\t') return '\\t';
   if (c === '\r') return '\\r';
-  return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  return code < 0x20 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
 }
 
 /** Text with control characters shown escaped; newlines and tabs kept. */
@@ -53,9 +52,9 @@ export function writeOut(text: string): void {
   process.stdout.write(escapeText(text));
 }
 
-/** JSON that stays valid and terminal-safe (`\uXXXX` for what JSON.stringify would leave raw). */
+/** JSON that stays valid and terminal-safe (see `escapeText`). */
 export function jsonText(value: unknown, indent = 2): string {
-  return `${JSON.stringify(value, null, indent).replace(UNSAFE_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
+  return escapeText(`${JSON.stringify(value, null, indent)}\n`);
 }
 
 /** Writes `value` as JSON (see `jsonText`). */

@@ -3,7 +3,7 @@
 // opened up front and never onto a card image. Child processes where a hang or the real exit code is
 // the point (spawn timeouts only guard against hangs), `main` in-process elsewhere.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -131,11 +131,19 @@ describe('output is escaped, arguments are cut', () => {
   });
 
   it('the escaping rules', () => {
-    expect(escapeText('a\u001b[2Jb\u0000c\td\ne\u202ef\u009bg')).toBe('a\\x1b[2Jb\\x00c\td\ne\\u{202e}f\\x9bg');
+    expect(escapeText('a\u001b[2Jb\u0000c\td\ne\u202ef\u009bg\u007f')).toBe('a\\x1b[2Jb\\x00c\td\ne\\u202ef\\u009bg\\u007f');
     expect(errorLine('two\nlines\r')).toBe('two\\nlines\\r');
     expect(cutWord('A'.repeat(100))).toBe(`${'A'.repeat(48)}…(100 characters)`);
-    expect(JSON.parse(jsonText({ s: '\u009b\u2028' }))).toEqual({ s: '\u009b\u2028' });
+    expect(JSON.parse(jsonText({ s: '\u009b\u2028\u007f\u001b' }))).toEqual({ s: '\u009b\u2028\u007f\u001b' });
     expect(jsonText({ s: '\u009b' })).toContain('\\u009b');
+  });
+
+  it('no command writes to stdout or stderr but through output.ts (so every output is escaped)', () => {
+    const commands = new URL('../../src/cli/commands/', import.meta.url);
+    for (const file of readdirSync(commands).filter((f) => f.endsWith('.ts'))) {
+      const text = readFileSync(new URL(file, commands), 'utf8');
+      expect(text, file).not.toMatch(/process\.(stdout|stderr)\.write|console\.(log|error|warn|info)/);
+    }
   });
 });
 

@@ -11,6 +11,7 @@ import { fromHex, toHex } from '../../../src/apdu/bytes.js';
 import { fixedClock, seededRandom } from '../../../src/env.js';
 import { silentLogger } from '../../../src/log.js';
 import { CardInUseError, FileCardStore, openCardFile } from '../../../src/card/index.js';
+import { main } from '../../../src/cli/main.js';
 import { personalised } from './mutation-harness.js';
 
 const bin = new URL('../../../bin/sscard.js', import.meta.url).pathname;
@@ -63,8 +64,25 @@ describe('one process at a time on a card file', () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(new RegExp(`^sscard: card ${path} is in use by process ${a.child.pid} \\(hold-card \\(lock test\\)\\) since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC: stop it first, or use another card file\\n$`));
-    // In this process too (the library): CardInUseError, and the holder's count was not touched.
+    // In this process too (the library): CardInUseError; `card new --force` does not replace the card
+    // under its holder; the holder's count was not touched.
     expect(() => openCardFile(path, deps)).toThrow(CardInUseError);
+    const image = readFileSync(path, 'utf8');
+    let err = '';
+    const ew = process.stderr.write.bind(process.stderr);
+    const ow = process.stdout.write.bind(process.stdout);
+    process.stderr.write = ((t: string) => ((err += t), true)) as typeof process.stderr.write;
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    let code: number;
+    try {
+      code = await main(['node', 'sscard', 'card', 'new', '--profile', 'shanghai', '--out', path, '--force']);
+    } finally {
+      process.stderr.write = ew;
+      process.stdout.write = ow;
+    }
+    expect(code).toBe(1);
+    expect(err).toMatch(new RegExp(`^sscard: ${path} is in use by process ${a.child.pid} `));
+    expect(readFileSync(path, 'utf8')).toBe(image);
     expect(await a.send('0020000003999999')).toBe('63C1');
     expect(JSON.parse(readFileSync(path, 'utf8')).mf.pins[0].triesLeft).toBe(1);
     a.child.stdin.end();
