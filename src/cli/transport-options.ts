@@ -28,7 +28,8 @@ export interface TransportOptionValues {
 /** Help text listing the two ways to reach a card (appended to each terminal command's --help). */
 export const TRANSPORT_HELP = `
 Reaching the card (one of):
-  --card <file> [--interface contact|contactless]   a simulated card image, in-process (state is saved)
+  --card <file> [--interface contact|contactless]   a simulated card image, in-process (every change is
+                                                    saved; the file is locked while in use)
   --reader <name|index>                             a card in a PC/SC reader (see: sscard readers)
   --trace <file.jsonl>                              log every exchange as pino JSON lines`;
 

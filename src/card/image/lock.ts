@@ -131,7 +131,7 @@ export class CardFileLock {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
       // Held: by a live process (refuse now) or by one that is gone (wait until its lock is stale).
-      const deadline = Date.now() + DEAD_STALE_MS + 2 * UPDATE_MS;
+      const deadline = Date.now() + DEAD_STALE_MS + 3 * UPDATE_MS;
       for (;;) {
         const owner = readOwner(ownerPath);
         if (owner && ownerAlive(owner)) throw new CardInUseError(`${shown} is in use by ${describeOwner(owner)}: stop it first, or use another card file`);
@@ -152,7 +152,12 @@ export class CardFileLock {
       command: options.command ?? defaultCommand(),
       since: new Date().toISOString(),
     };
-    writeOwner(ownerPath, owner);
+    try {
+      writeOwner(ownerPath, owner);
+    } catch (err) {
+      release();
+      throw err;
+    }
     const lock = new CardFileLock(target, shown, release, ownerPath, owner);
     lost = (err) => {
       lock.#lost = err;

@@ -90,7 +90,8 @@ function writeCardImage(file: string, image: CardImage): void {
     store.save(image);
   } catch (err) {
     if (err instanceof CardImageError) throw new FailureError(err.message);
-    throw new FailureError(`cannot write ${file}: ${(err as Error).message}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new FailureError(`cannot write ${file}: ${code === 'ENOENT' ? 'no such directory' : (err as Error).message}`);
   } finally {
     store?.close();
   }

@@ -142,7 +142,8 @@ export function register(program: Command): void {
       `
 Needs pcscd with vsmartcard's vpcd driver (Debian: apt-get install pcscd vsmartcard-vpcd). The card's
 state is saved to its file after every command; it survives pcscd restarts (sscard reconnects) and
-restarts of sscard. Stop with Ctrl-C (SIGINT) or SIGTERM.
+restarts of sscard. While served, a card file is locked: another sscard command on it is refused with
+the PID of this one. Stop with Ctrl-C (SIGINT) or SIGTERM.
 
 Examples:
   sscard card new --profile shanghai --out card.json
