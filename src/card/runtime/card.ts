@@ -91,9 +91,10 @@ export class Card implements SimulatedCard {
     this.#session = undefined;
   }
 
-  /** Releases the card (nothing is pending: every change is already saved). */
+  /** Releases the card (nothing is pending: every change is already saved) and its store (a file's lock). */
   async close(): Promise<void> {
     this.powerOff();
+    this.#store?.close?.();
   }
 
   #atr(iface: CardInterface): Uint8Array {

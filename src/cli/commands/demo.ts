@@ -20,7 +20,8 @@ import { SimulatedReader } from '../../terminal/readers/simulated.js';
 import { withLayers } from '../../terminal/reader.js';
 import { SimulatedTransport } from '../../card/simulated-transport.js';
 import { contactTour, contactlessTour, TourError, type TourReport } from '../../terminal/flows/card-tour.js';
-import { UserError } from '../errors.js';
+import { FailureError, UsageError } from '../errors.js';
+import { writeOut } from '../output.js';
 import { loadProfile } from './card.js';
 
 /** A layer that prints every exchange as `> command` / `< response  SW meaning`. */
@@ -64,8 +65,8 @@ Examples:
   sscard demo --out card.json && sscard card show card.json`,
     )
     .action(async (opts: { profile: string; seed: string; apdus: boolean; out?: string }) => {
-      if (!/^\d+$/.test(opts.seed) || Number(opts.seed) > 0xffffffff) throw new UserError(`--seed must be an integer 0..4294967295, got "${opts.seed}"`);
-      const out = (line: string) => process.stdout.write(`${line}\n`);
+      if (!/^\d+$/.test(opts.seed) || Number(opts.seed) > 0xffffffff) throw new UsageError(`--seed must be an integer 0..4294967295, got "${opts.seed}"`);
+      const out = (line: string) => writeOut(`${line}\n`);
       const random = seededRandom(Number(opts.seed));
       const clock = systemClock;
       const profile = loadProfile(opts.profile);
@@ -73,8 +74,12 @@ Examples:
       out(`Personalising a ${profile.name} card for ${holder.name} (card number ${holder.cardNumber}) …`);
       const image = personalize(profile, holder, { random, clock });
       if (opts.out) {
-        if (existsSync(opts.out)) throw new UserError(`${opts.out} exists: choose another --out (the demo never overwrites a card)`);
-        writeFileAtomic(opts.out, `${JSON.stringify(image, null, 1)}\n`);
+        if (existsSync(opts.out)) throw new UsageError(`${opts.out} exists: choose another --out (the demo never overwrites a card)`);
+        try {
+          writeFileAtomic(opts.out, `${JSON.stringify(image, null, 1)}\n`);
+        } catch (err) {
+          throw new FailureError(`cannot write ${opts.out}: ${(err as Error).message}`);
+        }
         out(`Card image saved to ${opts.out}`);
       }
       const card = createCard(image, { random, clock, log: silentLogger() });
@@ -107,7 +112,7 @@ Examples:
         out('\nDone. Next: `sscard card new --profile shanghai --out card.json`, then `sscard apdu --card card.json 00A404000F7378312E73682EC9E7BBE1B1A3D5CF`,');
         out('or put the card into pcscd with `sscard serve --card card.json` (see README).');
       } catch (err) {
-        if (err instanceof TourError) throw new UserError(`demo step failed: ${err.message}`, 1);
+        if (err instanceof TourError) throw new FailureError(`demo step failed: ${err.message}`);
         throw err;
       }
     });
