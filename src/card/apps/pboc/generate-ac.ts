@@ -17,18 +17,16 @@ import { applicationCryptogram, arpcValid, atcBytes, buildCvr, buildIad } from '
 import { fromN12 } from './amounts.js';
 import { logTransaction } from './logs.js';
 import type { PbocPort } from './port.js';
-import { constructed, parseDol, splitDolData, tlv } from './tlv.js';
+import { constructed, dolLength, parseDol, splitDolData, tlv } from './tlv.js';
 
 const CDOL1_ENTRIES = parseDol(CDOL1);
 const CDOL2_ENTRIES = parseDol(CDOL2);
 const REQUEST: Record<number, CryptogramType | undefined> = { 0x00: 'AAC', 0x40: 'TC', 0x80: 'ARQC' };
 
+/** The CDOL data of a GENERATE AC, strictly: exactly the length the CDOL asks for, else 6700. */
 function cdolData(entries: ReturnType<typeof parseDol>, data: Uint8Array): Record<string, string> {
-  try {
-    return splitDolData(entries, data);
-  } catch {
-    throw new CardError(SW.WRONG_LENGTH);
-  }
+  if (data.length !== dolLength(entries)) throw new CardError(SW.WRONG_LENGTH);
+  return splitDolData(entries, data);
 }
 
 function answer(type: CryptogramType, atc: number, ac: Uint8Array, iad: Uint8Array): ResponseApdu {
@@ -55,7 +53,7 @@ function firstAcDecision(port: PbocPort, requested: CryptogramType, terminal: Re
 /** Handles GENERATE AC (first or second). */
 export function generateAc(cmd: CommandApdu, port: PbocPort): ResponseApdu {
   const session = port.session;
-  const state = port.state;
+  const state = port.edit();
   if (cmd.p2 !== 0x00) throw new CardError(SW.INCORRECT_P1P2);
   const requested = REQUEST[cmd.p1 & 0xc0];
   if (requested === undefined) throw new CardError(SW.INCORRECT_P1P2);

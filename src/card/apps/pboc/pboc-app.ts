@@ -14,20 +14,26 @@ import type { PbocPort } from './port.js';
 import type { PbocSession, PbocState } from './state.js';
 
 function portOf(ctx: CardContext): PbocPort {
-  const df = ctx.currentDf;
   const sessions = ctx.session as { pboc?: PbocSession };
   sessions.pboc ??= {};
-  const ef = (sfi: number) => df.children.find((c): c is EfImage => c.kind === 'ef' && c.sfi === sfi);
+  const efIndex = (sfi: number) => ctx.currentDf.children.findIndex((c) => c.kind === 'ef' && c.sfi === sfi);
   return {
     iface: ctx.activeInterface,
-    state: ctx.appState<PbocState>(PBOC_APP_ID),
+    get state() {
+      return ctx.appState<PbocState>(PBOC_APP_ID);
+    },
+    edit: () => ctx.editAppState<PbocState>(PBOC_APP_ID),
+    checkpoint: () => ctx.checkpoint(),
     session: sessions.pboc,
     random: ctx.random,
     now: () => ctx.clock.now(),
-    records: (sfi) => [...(ef(sfi)?.records ?? [])],
+    records: (sfi) => {
+      const i = efIndex(sfi);
+      return i < 0 ? [] : [...((ctx.currentDf.children[i] as EfImage).records ?? [])];
+    },
     setRecords: (sfi, records) => {
-      const file = ef(sfi);
-      if (file) file.records = records;
+      const i = efIndex(sfi);
+      if (i >= 0) ctx.editNode<EfImage>([...ctx.currentDfPath, i]).records = records;
     },
   };
 }

@@ -119,7 +119,6 @@ export function enterDf(ctx: CardContext, env: OsEnv, path: NodePath): void {
   const inScope = (scope: readonly number[]) => scope.length <= path.length && scope.every((v, i) => path[i] === v);
   ctx.os.verifiedPins = ctx.os.verifiedPins.filter((g) => inScope(g.scope));
   ctx.os.authenticatedKeys = ctx.os.authenticatedKeys.filter((g) => inScope(g.scope));
-  ctx.currentDf = dfAt(ctx.image.mf, path);
   ctx.currentDfPath = ctx.os.df;
 }
 
