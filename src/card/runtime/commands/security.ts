@@ -40,20 +40,21 @@ function pinByReference(ctx: CardContext, reference: number): FoundPin {
 
 /**
  * Compares a presented PIN. The try is charged first and saved (`ctx.checkpoint`), so that no answer
- * about the PIN leaves the card before its counter is durable; a match gives the try back.
- * Returns the mutable PIN (for CHANGE PIN).
+ * about the PIN leaves the card before its counter is durable; a match gives the try back (the counter
+ * is as before the command: the caller resets it when the command succeeds). Returns the mutable PIN.
  */
 function presentPin(ctx: CardContext, found: FoundPin, digits: string | undefined): PinImage {
-  if (found.pin.triesLeft <= 0) throw new CardError(SW.AUTH_METHOD_BLOCKED);
+  const before = found.pin.triesLeft;
+  if (before <= 0) throw new CardError(SW.AUTH_METHOD_BLOCKED);
   if (digits === undefined) throw new CardError(SW.WRONG_DATA);
-  ctx.editPin(found).triesLeft -= 1;
+  ctx.editPin(found).triesLeft = before - 1;
   ctx.checkpoint();
   const pin = ctx.editPin(found);
   if (digits !== pin.value) {
     ctx.os.verifiedPins = ctx.os.verifiedPins.filter((g) => g.id !== pin.id);
     throw new CardError(triesLeft(pin.triesLeft), { keepChanges: true });
   }
-  pin.triesLeft = pin.maxTries;
+  pin.triesLeft = before;
   return pin;
 }
 
@@ -72,7 +73,8 @@ export const verify: Handler = (cmd, ctx) => {
     return ResponseApdu.status(ctx.isPinVerified(pin.id) ? SW.OK : triesLeft(pin.triesLeft));
   }
   if (cmd.nc < 2 || cmd.nc > 8) throw new CardError(SW.WRONG_LENGTH);
-  presentPin(ctx, found, pinDigits(cmd.data));
+  const presented = presentPin(ctx, found, pinDigits(cmd.data));
+  presented.triesLeft = presented.maxTries;
   grantPin(ctx, found);
   return ResponseApdu.status(SW.OK);
 };
@@ -89,6 +91,7 @@ export const changeOrReloadPin: Handler = (cmd, ctx) => {
     // the old PIN matched: its try is given back (kept) even though the new PIN is refused
     if (next === undefined || next.length > 12) throw new CardError(SW.WRONG_DATA, { keepChanges: true });
     pin.value = next;
+    pin.triesLeft = pin.maxTries;
     grantPin(ctx, found);
     return ResponseApdu.status(SW.OK);
   }
