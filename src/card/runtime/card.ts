@@ -29,7 +29,7 @@ import { fromHex } from '../../apdu/bytes.js';
 import { dfChain } from '../fs/tree.js';
 import type { CardStore } from '../image/store.js';
 import { CardError } from './card-error.js';
-import { CardContext } from './context.js';
+import { CardContext, type TransactionControl } from './context.js';
 import { OS_CLASSES, PIN_COMMANDS, gate, lookup } from './dispatcher.js';
 import { CardPowerLostError, type FaultHooks, type WriteStage } from './faults.js';
 import { newSession, snapshotSession, type Session } from './session.js';
@@ -67,6 +67,9 @@ export class Card implements SimulatedCard {
   #saveFailing = false;
   /** State-changing commands so far (the ordinal of fault points). */
   #stateChanges = 0;
+  /** The command being processed (one at a time: the card is synchronous). */
+  #run: { draft: Draft<CardImage>; apdu: Uint8Array; counted: boolean } | undefined;
+  readonly #control: TransactionControl = { checkpoint: () => this.#checkpoint() };
 
   constructor(
     image: CardImage,
@@ -155,29 +158,8 @@ export class Card implements SimulatedCard {
 
     const before = snapshotSession(session);
     const draft = new Draft(this.#image);
-    let counted = false;
-    const writePoint = (stage: WriteStage) => {
-      if (!counted) {
-        counted = true;
-        this.#stateChanges++;
-      }
-      const point = { command: this.#stateChanges, stage, apdu: bytes };
-      if (this.#faults?.powerCut?.(point)) {
-        this.#session = undefined;
-        throw new CardPowerLostError(point);
-      }
-    };
-    const commit = (stage: WriteStage) => {
-      writePoint(stage);
-      this.#save(draft.current);
-      this.#image = draft.rebase();
-    };
-    const control = {
-      checkpoint: () => {
-        if (draft.changed()) commit('try-counter');
-      },
-    };
-    const ctx = new CardContext(draft, session, this.deps.random, this.deps.clock, this.deps.log, control);
+    this.#run = { draft, apdu: bytes, counted: false };
+    const ctx = new CardContext(draft, session, this.deps.random, this.deps.clock, this.deps.log, this.#control);
     let response: ResponseApdu;
     try {
       let keep: boolean;
@@ -190,8 +172,8 @@ export class Card implements SimulatedCard {
         keep = Boolean(err.options.keepChanges);
       }
       if (keep && draft.changed()) {
-        commit('commit');
-        writePoint('answer');
+        this.#commit('commit');
+        this.#writePoint('answer');
       }
     } catch (err) {
       if (err instanceof CardPowerLostError) throw err;
@@ -199,8 +181,37 @@ export class Card implements SimulatedCard {
       if (err instanceof SaveFailed) return ResponseApdu.status(SW.MEMORY_FAILURE);
       this.deps.log.error({ err, command: cmd.toHex() }, 'card: unexpected error, nothing of the command kept');
       return ResponseApdu.status(SW.UNKNOWN_ERROR);
+    } finally {
+      this.#run = undefined;
     }
     return response;
+  }
+
+  /** A write point of the running command: counts it as state-changing, asks the fault hook. */
+  #writePoint(stage: WriteStage): void {
+    const run = this.#run!;
+    if (!run.counted) {
+      run.counted = true;
+      this.#stateChanges++;
+    }
+    const point = { command: this.#stateChanges, stage, apdu: run.apdu };
+    if (this.#faults?.powerCut?.(point)) {
+      this.#session = undefined;
+      throw new CardPowerLostError(point);
+    }
+  }
+
+  /** Saves the running command's draft and makes it the committed image. */
+  #commit(stage: WriteStage): void {
+    const draft = this.#run!.draft;
+    this.#writePoint(stage);
+    this.#save(draft.current);
+    this.#image = draft.rebase();
+  }
+
+  /** `CardContext.checkpoint`: saves what the running command changed so far (a charged try). */
+  #checkpoint(): void {
+    if (this.#run?.draft.changed()) this.#commit('try-counter');
   }
 
   /** Saves an image through the store; a failure is remembered and thrown as `SaveFailed`. */
