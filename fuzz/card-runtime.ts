@@ -338,7 +338,7 @@ export function runCardFuzz(options: FuzzOptions): FuzzSummary {
     const store = new FuzzStore(structuredClone(corpus.image));
     const interfaces: CardInterface[] = corpus.image.atr.contactless ? ['contact', 'contactless'] : ['contact'];
     let iface = rng.pick(interfaces);
-    const cutProbability = 0.02;
+    const cutProbability = 0.1;
     const open = (): Card => {
       const card = createCard(store.load(), { random: seededRandom(rng.next()), clock, log: capture }, {
         store,

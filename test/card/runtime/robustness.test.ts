@@ -25,6 +25,7 @@ describe('card runtime robustness', () => {
     expect(report).toEqual([]);
     expect(summary.apdus).toBe(20_000);
     expect(summary.stateChanges).toBeGreaterThan(0);
-    expect(summary.powerCutsInside + summary.powerCutsBetween).toBeGreaterThan(0);
+    expect(summary.powerCutsInside).toBeGreaterThan(0);
+    expect(summary.powerCutsBetween).toBeGreaterThan(0);
   }, 120_000);
 });
