@@ -39,10 +39,15 @@ export function deepCopy<T>(value: T): T {
 export function sameTree(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (!isObject(a) || !isObject(b) || Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a).filter((k) => a[k] !== undefined);
-  const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-  if (ka.length !== kb.length) return false;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameTree(a[k], b[k]));
+  let defined = 0;
+  for (const k in a) {
+    const v = a[k];
+    if (v === undefined) continue;
+    defined++;
+    if (!sameTree(v, b[k])) return false;
+  }
+  for (const k in b) if (b[k] !== undefined) defined--;
+  return defined === 0;
 }
 
 /** The draft of one command over a committed (frozen) root. */

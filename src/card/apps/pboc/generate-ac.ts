@@ -53,7 +53,7 @@ function firstAcDecision(port: PbocPort, requested: CryptogramType, terminal: Re
 /** Handles GENERATE AC (first or second). */
 export function generateAc(cmd: CommandApdu, port: PbocPort): ResponseApdu {
   const session = port.session;
-  const state = port.edit();
+  const state = port.state; // read only; edits go through port.edit() where the state changes
   if (cmd.p2 !== 0x00) throw new CardError(SW.INCORRECT_P1P2);
   const requested = REQUEST[cmd.p1 & 0xc0];
   if (requested === undefined) throw new CardError(SW.INCORRECT_P1P2);
@@ -68,7 +68,7 @@ export function generateAc(cmd: CommandApdu, port: PbocPort): ResponseApdu {
     const cvr = buildCvr(state, session, type);
     const ac = applicationCryptogram(state, atc, terminal, aip, cvr);
     session.gac1 = { type, ac: toHex(ac), atc, cdol1: terminal };
-    if (type === 'ARQC') state.onlineInProgress = true;
+    if (type === 'ARQC' && !state.onlineInProgress) port.edit().onlineInProgress = true;
     if (type === 'TC') logTransaction(port, terminal, atc);
     return answer(type, atc, ac, buildIad(state, atc, IAD.cvn.contact, cvr));
   }
@@ -85,17 +85,19 @@ export function generateAc(cmd: CommandApdu, port: PbocPort): ResponseApdu {
     requested === 'AAC' || !approved || session.issuerAuth !== 'ok' || state.blocked || state.cardBlocked ? 'AAC' : 'TC';
   session.gac2 = { type };
   if (session.issuerAuth === 'ok') {
-    state.lastOnlineAtc = atc;
-    state.onlineInProgress = false;
-    state.lastIssuerAuthFailed = false;
+    const edited = port.edit();
+    edited.lastOnlineAtc = atc;
+    edited.onlineInProgress = false;
+    edited.lastIssuerAuthFailed = false;
   } else if (session.issuerAuth === 'failed') {
-    state.lastIssuerAuthFailed = true;
+    port.edit().lastIssuerAuthFailed = true;
   }
-  const cvr = buildCvr(state, session, session.gac1.type, type);
+  const now = port.state;
+  const cvr = buildCvr(now, session, session.gac1.type, type);
   const terminal = { ...session.gac1.cdol1, '95': cdol2['95']!, '9F37': cdol2['9F37']! };
-  const ac = applicationCryptogram(state, atc, terminal, aip, cvr, fromHex(arc));
+  const ac = applicationCryptogram(now, atc, terminal, aip, cvr, fromHex(arc));
   if (type === 'TC') logTransaction(port, session.gac1.cdol1, atc);
-  return answer(type, atc, ac, buildIad(state, atc, IAD.cvn.contact, cvr));
+  return answer(type, atc, ac, buildIad(now, atc, IAD.cvn.contact, cvr));
 }
 
 /** EXTERNAL AUTHENTICATE with ARPC ‖ ARC (once per transaction, after an ARQC). 6300 when wrong. */
