@@ -101,6 +101,8 @@ interface Corpus {
   secrets: string[];
   /** External-authentication/maintenance keys, for MACed block commands. */
   macKeys: KeyImage[];
+  /** Short valid sequences (select, PIN, transaction), so that deep states are reached often. */
+  flows: Uint8Array[][];
 }
 
 function walk(df: DfImage, visit: (node: DfImage | EfImage, parent: DfImage | undefined) => void, parent?: DfImage): void {
@@ -189,7 +191,21 @@ function buildCorpus(profile: ProfileName): Corpus {
     // T=0
     apdu('00C00000', '', 0),
   );
-  return { profile, image, commands, secrets: [...secrets].filter((s) => s.length >= 16), macKeys };
+  const ssse = image.mf.aid ?? '';
+  const ssseFlow = [apdu('00A40400', ssse, 0), apdu('00A40400', 'D15600000503', 0), apdu('00200000', '123456'), apdu('00B2012C', '', 0), apdu('B0260000', '', 4)];
+  const debit = 'A000000333010101';
+  const flows: Uint8Array[][] = [
+    ssseFlow,
+    [...ssseFlow, apdu('B0280101', `01${'00000064'}${'00000000'}${'00000000'}310000000001`, 0x16), apdu('B02C0100', `00000001${'20261122120000'}${'00'.repeat(4)}`, 0x08)],
+    [apdu('00A40400', '504B492EC9E7BBE1B1A3D5CF', 0), apdu('00200081', '123456'), apdu('002A9E9A', '1122334455', 0), apdu('80C98280', '', 0)],
+    [apdu('00A40400', debit, 0), apdu('80A80000', `8323${PDOL('00000000', 100)}`, 0), apdu('80AE8000', CDOL1(100), 0), apdu('80AE4000', `3030${'00'.repeat(5)}A1B2C3D4${'00'.repeat(10)}`, 0)],
+    [apdu('00A40400', debit, 0), apdu('80A80000', `8323${PDOL('00000000', 100)}`, 0), apdu('00200080', '26123456FFFFFFFF'), apdu('80AE4000', CDOL1(100), 0)],
+    [apdu('00A40400', debit, 0), apdu('80A80000', `8323${PDOL('00000000', 100)}`, 0), apdu('80AE8000', CDOL1(100), 0), apdu('04DA9F79', `000000001000${'00'.repeat(4)}`), apdu('841E0000', '00'.repeat(4))],
+    [apdu('00A40400', '325041592E5359532E4444463031', 0), apdu('00A40400', debit, 0), apdu('80A80000', `8323${PDOL('26000080', 100)}`, 0), apdu('80CA9F79', '', 0)],
+    [apdu('00A40400', debit, 0), apdu('80A80000', `8323${PDOL('26000080', 30_000)}`, 0), apdu('00880000', 'A1B2C3D4', 0)],
+    [apdu('00A40400', debit, 0), apdu('00880000', 'A1B2C3D4', 0), apdu('00B2011400', '', 0), apdu('80CA9F1700', '', 0)],
+  ];
+  return { profile, image, commands, secrets: [...secrets].filter((s) => s.length >= 16), macKeys, flows };
 }
 
 const CLASSES = [0x00, 0x04, 0x80, 0x84, 0xb0, 0x0c, 0x8c, 0xff, 0x01];
@@ -350,6 +366,7 @@ export function runCardFuzz(options: FuzzOptions): FuzzSummary {
     let card = open();
     const history: string[] = [];
     let lastChallenge: Uint8Array | undefined;
+    let queue: Uint8Array[] = [];
     let lastGpoAtc = pbocOf(store.image)?.atc ?? 0;
     const length = 20 + rng.int(200);
     const fail = (command: Uint8Array, problem: string, response?: Uint8Array) => {
@@ -368,7 +385,8 @@ export function runCardFuzz(options: FuzzOptions): FuzzSummary {
         lastChallenge = undefined;
         history.push(`-- power cut, reopened on ${iface}`);
       }
-      const command = nextApdu(rng, corpus, lastChallenge);
+      if (queue.length === 0 && rng.chance(0.08)) queue = [...rng.pick(corpus.flows)];
+      const command = queue.shift() ?? nextApdu(rng, corpus, lastChallenge);
       history.push(toHex(command));
       const before = store.image;
       const savesBefore = store.saves;

@@ -4,6 +4,7 @@
  * application's narrow `PbocPort` here and nowhere else.
  */
 import type { CommandApdu } from '../../../apdu/command-apdu.js';
+import type { RandomSource } from '../../../env.js';
 import type { ResponseApdu } from '../../../apdu/response-apdu.js';
 import type { CardContext } from '../../runtime/context.js';
 import type { Application, CardInterface, EfImage } from '../../runtime/types.js';
@@ -16,8 +17,11 @@ import type { PbocSession, PbocState } from './state.js';
 /** The runtime's context as the application's port (a class: no closures made per command). */
 class ContextPort implements PbocPort {
   readonly session: PbocSession;
+  /** The card's random source itself (handlers pass it on as a function). */
+  readonly random: RandomSource;
 
   constructor(private readonly ctx: CardContext) {
+    this.random = ctx.random;
     const sessions = ctx.session as { pboc?: PbocSession };
     sessions.pboc ??= {};
     this.session = sessions.pboc;
@@ -37,10 +41,6 @@ class ContextPort implements PbocPort {
 
   checkpoint(): void {
     this.ctx.checkpoint();
-  }
-
-  random(n: number): Uint8Array {
-    return this.ctx.random(n);
   }
 
   now(): Date {
