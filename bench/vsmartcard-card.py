@@ -7,7 +7,7 @@ named 7378312E73682EC9E7BBE1B1A3D5CF, an EF05 (SFI 5) with the 7 records of the 
 Usage: python3 bench/vsmartcard-card.py SECONDS APDU1 APDU2 APDU3 RECORD_HEX...
 (SELECT with P2=0C: vsmartcard 0.9's FCI encoder fails under Python 3 — TLVutils.pack joins a list of
 ints — so both sides select without response data.)
-Prints one JSON line: {"apdus": n, "seconds": s, "answers": [hex of the three answers]}.
+Prints one JSON line: {"apdus": n, "seconds": wall s, "cpu_seconds": process CPU s, "answers": [hex of the three answers]}.
 """
 import json
 import sys
@@ -53,6 +53,7 @@ while time.perf_counter() < end:
     for a in apdus:
         card.execute(a)
 n = 0
+cpu0 = time.process_time()
 start = time.perf_counter()
 end = start + seconds
 now = start
@@ -62,4 +63,4 @@ while now < end:
             card.execute(a)
     n += 300
     now = time.perf_counter()
-print(json.dumps({"apdus": n, "seconds": now - start, "answers": answers}))
+print(json.dumps({"apdus": n, "seconds": now - start, "cpu_seconds": time.process_time() - cpu0, "answers": answers}))
