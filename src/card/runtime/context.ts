@@ -125,6 +125,15 @@ export class CardContext {
     return this.draft.editDeep<T & object>(['apps', appId]);
   }
 
+  /**
+   * The persistent state of an application as a mutable shallow copy: its own fields can be assigned,
+   * the objects inside it stay frozen (use `editAppState` to change those).
+   */
+  editAppStateFields<T>(appId: string): T {
+    if (this.image.apps[appId] === undefined) this.draft.put(['apps', appId], {});
+    return this.draft.edit<T & object>(['apps', appId]);
+  }
+
   /** Replaces the persistent state of an application. */
   setAppState<T>(appId: string, state: T): void {
     this.draft.put(['apps', appId], state);

@@ -46,5 +46,15 @@ export function snapshotSession(session: Session): Session {
     const value = session.apps[id];
     apps[id] = typeof value === 'object' && value !== null && !Array.isArray(value) ? { ...value } : value;
   }
-  return { ...session, apps };
+  return {
+    iface: session.iface,
+    df: session.df,
+    ef: session.ef,
+    record: session.record,
+    verifiedPins: session.verifiedPins,
+    authenticatedKeys: session.authenticatedKeys,
+    challenge: session.challenge,
+    pending: session.pending,
+    apps,
+  };
 }

@@ -48,7 +48,7 @@ export function getProcessingOptions(cmd: CommandApdu, port: PbocPort): Response
   if (cmd.p1 !== 0x00 || cmd.p2 !== 0x00) throw new CardError(SW.INCORRECT_P1P2);
   const pdol = pdolData(cmd);
   if (port.state.atc >= ATC_MAX) throw new CardError(SW.CONDITIONS_NOT_SATISFIED);
-  const state = port.edit();
+  const state = port.editFields();
   state.atc += 1;
   state.scriptCommands = 0;
   state.scriptFailed = false;

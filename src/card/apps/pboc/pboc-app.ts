@@ -39,6 +39,10 @@ class ContextPort implements PbocPort {
     return this.ctx.editAppState<PbocState>(PBOC_APP_ID);
   }
 
+  editFields(): PbocState {
+    return this.ctx.editAppStateFields<PbocState>(PBOC_APP_ID);
+  }
+
   checkpoint(): void {
     this.ctx.checkpoint();
   }

@@ -17,6 +17,11 @@ export interface PbocPort {
    */
   edit(): PbocState;
   /**
+   * The persistent state with only its own fields mutable (atc, flags, counters); the objects inside
+   * (ec, pin, keys, risk) stay frozen — `edit` for those. Cheaper than `edit` for a GPO.
+   */
+  editFields(): PbocState;
+  /**
    * Saves the changes made so far before going on (the PIN try is charged before the comparison); the
    * state returned by `edit` before is frozen afterwards: call `edit` again.
    */
