@@ -5,7 +5,7 @@
  * the APDUs of its episode, to replay).
  */
 import { swHex } from '../src/apdu/status-word-table.js';
-import { runCardFuzz } from './card-runtime.js';
+import { fuzzProfiles, runCardFuzz } from './card-runtime.js';
 
 const apdus = Number(process.env.FUZZ_APDUS ?? 1_000_000);
 const seed = Number(process.env.FUZZ_SEED ?? 1);
@@ -27,7 +27,7 @@ const summary = runCardFuzz({
 
 const top = [...summary.statusWords.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12);
 console.log(`card runtime fuzz — seed ${seed}`);
-console.log(`  APDUs ${summary.apdus.toLocaleString('en-US')} in ${summary.episodes.toLocaleString('en-US')} episodes (profiles shanghai, sichuan, gen2-3des; contact and contactless), ${summary.seconds.toFixed(1)} s (${Math.round(summary.apdus / summary.seconds).toLocaleString('en-US')} APDUs/s)`);
+console.log(`  APDUs ${summary.apdus.toLocaleString('en-US')} in ${summary.episodes.toLocaleString('en-US')} episodes (profiles ${fuzzProfiles().join(', ')}; contact and contactless), ${summary.seconds.toFixed(1)} s (${Math.round(summary.apdus / summary.seconds).toLocaleString('en-US')} APDUs/s)`);
 console.log(`  state-changing commands saved ${summary.stateChanges.toLocaleString('en-US')}; warm resets ${summary.warmResets}; power cuts between commands ${summary.powerCutsBetween}, inside commands ${summary.powerCutsInside}`);
 console.log(`  status words: ${top.map(([sw, n]) => `${swHex(sw)} ${n}`).join(', ')}`);
 console.log(`  failures: ${summary.failures.length}`);

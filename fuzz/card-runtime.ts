@@ -15,7 +15,7 @@
  * `runCardFuzz` is used by `fuzz/card-runtime.fuzz.ts` (`npm run fuzz`, 1,000,000 APDUs) and by the
  * short version in `npm test` (test/card/runtime/robustness.test.ts).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { concat, fromHex, toHex } from '../src/apdu/bytes.js';
 import { isKnownSw } from '../src/apdu/status-word-table.js';
@@ -27,14 +27,20 @@ import { CardPowerLostError } from '../src/card/runtime/faults.js';
 import { sameTree } from '../src/card/runtime/transaction.js';
 import type { CardImage, CardInterface, DfImage, EfImage, KeyImage } from '../src/card/runtime/types.js';
 import { parseProfile } from '../src/card/personalize/profile.js';
-import type { Holder } from '../src/card/personalize/holder.js';
+import { sampleHolder } from '../src/card/personalize/sample-holder.js';
 import { personalize } from '../src/card/personalize/personalize.js';
 
-/** Fixture profiles and the holder each is personalised for. */
-export const FUZZ_PROFILES = { shanghai: 'shanghai-li', sichuan: 'sichuan-chen', 'gen2-3des': 'gen2-liu' } as const;
-type ProfileName = keyof typeof FUZZ_PROFILES;
+/** Every profile of fixtures/profiles (each personalised for an invented holder, `sampleHolder`). */
+export function fuzzProfiles(): string[] {
+  return readdirSync(fileURLToPath(new URL('fixtures/profiles/', root)))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -'.json'.length))
+    .sort();
+}
+type ProfileName = string;
 
 const root = new URL('../', import.meta.url);
+
 const loadJson = (p: string) => JSON.parse(readFileSync(fileURLToPath(new URL(p, root)), 'utf8'));
 const clock = fixedClock(new Date('2026-11-22T10:00:00Z'));
 
@@ -118,10 +124,8 @@ const PDOL = (ttq: string, amount: number, currency = '0156') =>
 const CDOL1 = (amount: number) => `${String(amount).padStart(12, '0')}${'0'.repeat(12)}0156${'00'.repeat(5)}015626112200A1B2C3D4103000${'20'.repeat(20)}`;
 
 function buildCorpus(profile: ProfileName): Corpus {
-  const image = personalize(parseProfile(loadJson(`fixtures/profiles/${profile}.json`)), loadJson(`fixtures/holders/${FUZZ_PROFILES[profile]}.json`) as Holder, {
-    random: seededRandom(17),
-    clock,
-  });
+  const parsed = parseProfile(loadJson(`fixtures/profiles/${profile}.json`));
+  const image = personalize(parsed, sampleHolder(parsed, seededRandom(17)), { random: seededRandom(17), clock });
   const commands: Uint8Array[] = [];
   const secrets = new Set<string>();
   const macKeys: KeyImage[] = [];
@@ -192,14 +196,21 @@ function buildCorpus(profile: ProfileName): Corpus {
     apdu('00C00000', '', 0),
   );
   const ssse = image.mf.aid ?? '';
-  const ssseFlow = [apdu('00A40400', ssse, 0), apdu('00A40400', 'D15600000503', 0), apdu('00200000', '123456'), apdu('00B2012C', '', 0), apdu('B0260000', '', 4)];
+  const bcd = (value: string | undefined) => (value === undefined ? '123456' : value.length % 2 ? `${value}F` : value);
+  let pkiPin: string | undefined;
+  walk(image.mf, (node) => {
+    if (node.kind === 'df' && node.aid === '504B492EC9E7BBE1B1A3D5CF') pkiPin = node.pins?.[0]?.value;
+  });
+  const ssseFlow = [apdu('00A40400', ssse, 0), apdu('00A40400', 'D15600000503', 0), apdu('00200000', bcd(image.mf.pins?.[0]?.value)), apdu('00B2012C', '', 0), apdu('B0260000', '', 4)];
   const debit = 'A000000333010101';
+  const pbocPin = (image.apps.pboc as { pin?: { value: string } } | undefined)?.pin?.value ?? '123456';
+  const pbocPinBlock = `2${pbocPin.length.toString(16).toUpperCase()}${pbocPin}`.padEnd(16, 'F');
   const flows: Uint8Array[][] = [
     ssseFlow,
     [...ssseFlow, apdu('B0280101', `01${'00000064'}${'00000000'}${'00000000'}310000000001`, 0x16), apdu('B02C0100', `00000001${'20261122120000'}${'00'.repeat(4)}`, 0x08)],
-    [apdu('00A40400', '504B492EC9E7BBE1B1A3D5CF', 0), apdu('00200081', '123456'), apdu('002A9E9A', '1122334455', 0), apdu('80C98280', '', 0)],
+    [apdu('00A40400', '504B492EC9E7BBE1B1A3D5CF', 0), apdu('00200081', bcd(pkiPin)), apdu('002A9E9A', '1122334455', 0), apdu('80C98280', '', 0)],
     [apdu('00A40400', debit, 0), apdu('80A80000', `8323${PDOL('00000000', 100)}`, 0), apdu('80AE8000', CDOL1(100), 0), apdu('80AE4000', `3030${'00'.repeat(5)}A1B2C3D4${'00'.repeat(10)}`, 0)],
-    [apdu('00A40400', debit, 0), apdu('80A80000', `8323${PDOL('00000000', 100)}`, 0), apdu('00200080', '26123456FFFFFFFF'), apdu('80AE4000', CDOL1(100), 0)],
+    [apdu('00A40400', debit, 0), apdu('80A80000', `8323${PDOL('00000000', 100)}`, 0), apdu('00200080', pbocPinBlock), apdu('80AE4000', CDOL1(100), 0)],
     [apdu('00A40400', debit, 0), apdu('80A80000', `8323${PDOL('00000000', 100)}`, 0), apdu('80AE8000', CDOL1(100), 0), apdu('04DA9F79', `000000001000${'00'.repeat(4)}`), apdu('841E0000', '00'.repeat(4))],
     [apdu('00A40400', '325041592E5359532E4444463031', 0), apdu('00A40400', debit, 0), apdu('80A80000', `8323${PDOL('26000080', 100)}`, 0), apdu('80CA9F79', '', 0)],
     [apdu('00A40400', debit, 0), apdu('80A80000', `8323${PDOL('26000080', 30_000)}`, 0), apdu('00880000', 'A1B2C3D4', 0)],
@@ -331,7 +342,7 @@ function errorOf(line: string): string {
 
 /** Runs the robustness run; returns what was tried and every invariant that broke. */
 export function runCardFuzz(options: FuzzOptions): FuzzSummary {
-  corpora ??= (Object.keys(FUZZ_PROFILES) as ProfileName[]).map(buildCorpus);
+  corpora ??= fuzzProfiles().map(buildCorpus);
   const rng = new Rng(options.seed ?? 1);
   const started = performance.now();
   const summary: FuzzSummary = {
