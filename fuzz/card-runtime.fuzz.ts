@@ -28,7 +28,7 @@ const summary = runCardFuzz({
 const top = [...summary.statusWords.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12);
 console.log(`card runtime fuzz — seed ${seed}`);
 console.log(`  APDUs ${summary.apdus.toLocaleString('en-US')} in ${summary.episodes.toLocaleString('en-US')} episodes (profiles ${fuzzProfiles().join(', ')}; contact and contactless), ${summary.seconds.toFixed(1)} s (${Math.round(summary.apdus / summary.seconds).toLocaleString('en-US')} APDUs/s)`);
-console.log(`  state-changing commands saved ${summary.stateChanges.toLocaleString('en-US')}; warm resets ${summary.warmResets}; power cuts between commands ${summary.powerCutsBetween}, inside commands ${summary.powerCutsInside}`);
+console.log(`  state-changing commands saved ${summary.stateChanges.toLocaleString('en-US')}, answered 6581 after an injected save failure ${summary.failedSaves.toLocaleString('en-US')}; warm resets ${summary.warmResets}; power cuts between commands ${summary.powerCutsBetween}, inside commands ${summary.powerCutsInside}`);
 console.log(`  status words: ${top.map(([sw, n]) => `${swHex(sw)} ${n}`).join(', ')}`);
 console.log(`  failures: ${summary.failures.length}`);
 for (const f of summary.failures) {

@@ -10,6 +10,10 @@
  * - the durable ATC never goes down, and every successful GPO raised it above the last one
  *   (across power cuts too); a cryptogram never carries an ATC that is not saved;
  * - the EC balance is within [0, limit];
+ * - with saves made to fail now and then (2 % of saves): a command answered 6581 left the durable image
+ *   as it was, but for a try charged before its comparison; and while saves fail (a save failed and
+ *   none succeeded since, even across power cuts), no PIN command with data (INS 20, 24, 5E) gives an outcome
+ *   (9000 or 63Cx) without a save that succeeded during it: a PIN try is never free;
  * - no PIN or key try counter rises without a command that answered 9000.
  *
  * `runCardFuzz` is used by `fuzz/card-runtime.fuzz.ts` (`npm run fuzz`, 1,000,000 APDUs) and by the
@@ -74,19 +78,33 @@ class Rng {
   }
 }
 
-/** An in-memory store keeping the committed (frozen, never changed) image by reference. */
+/**
+ * An in-memory store keeping the committed (frozen, never changed) image by reference; `fails()` decides
+ * whether a save throws (a full or read-only disk).
+ */
 class FuzzStore implements CardStore {
   readonly description = 'fuzz store';
   saves = 0;
-  constructor(public image: CardImage) {}
+  failed = 0;
+  constructor(
+    public image: CardImage,
+    private readonly fails: () => boolean,
+  ) {}
   load(): CardImage {
     return structuredClone(this.image);
   }
   save(image: CardImage): void {
+    if (this.fails()) {
+      this.failed++;
+      throw new Error('ENOSPC: no space left on device (injected)');
+    }
     this.image = image;
     this.saves++;
   }
 }
+
+/** The image with every try counter blanked (what may differ after a 6581: a try charged before it). */
+const withoutCounters = (image: CardImage) => JSON.stringify(image, (key, value) => (key === 'triesLeft' ? 0 : value));
 
 const hex = (s: string) => fromHex(s);
 const h2 = (n: number) => n.toString(16).padStart(2, '0').toUpperCase();
@@ -285,6 +303,9 @@ function withScriptCounters(image: CardImage, from: CardImage): CardImage {
   return { ...image, apps: { ...image.apps, pboc: { ...pboc, scriptCommands: old.scriptCommands, scriptFailed: old.scriptFailed } } };
 }
 
+/** INS of the PIN commands (dispatcher.ts PIN_COMMANDS). */
+const PIN_INS = new Set([0x20, 0x24, 0x5e]);
+
 const pbocOf = (image: CardImage) => image.apps.pboc as { atc: number; ec: { balance: number; balanceLimit: number } } | undefined;
 
 const commitsSw = (sw: number) => {
@@ -310,6 +331,8 @@ export interface FuzzSummary {
   powerCutsBetween: number;
   powerCutsInside: number;
   stateChanges: number;
+  /** Commands answered 6581 because a save was made to fail. */
+  failedSaves: number;
   statusWords: Map<number, number>;
   failures: FuzzFailure[];
   seconds: number;
@@ -352,6 +375,7 @@ export function runCardFuzz(options: FuzzOptions): FuzzSummary {
     powerCutsBetween: 0,
     powerCutsInside: 0,
     stateChanges: 0,
+    failedSaves: 0,
     statusWords: new Map(),
     failures: [],
     seconds: 0,
@@ -362,7 +386,7 @@ export function runCardFuzz(options: FuzzOptions): FuzzSummary {
   while (summary.apdus < options.apdus && summary.failures.length < maxFailures) {
     const corpus = corpora[summary.episodes % corpora.length]!;
     const episode = summary.episodes++;
-    const store = new FuzzStore(structuredClone(corpus.image));
+    const store = new FuzzStore(structuredClone(corpus.image), () => rng.chance(0.02));
     const interfaces: CardInterface[] = corpus.image.atr.contactless ? ['contact', 'contactless'] : ['contact'];
     let iface = rng.pick(interfaces);
     const cutProbability = 0.1;
@@ -378,6 +402,8 @@ export function runCardFuzz(options: FuzzOptions): FuzzSummary {
     const history: string[] = [];
     let lastChallenge: Uint8Array | undefined;
     let queue: Uint8Array[] = [];
+    /** `store.failed` at the last successful save (more failures since: the store is failing). */
+    let failedAtLastSave = 0;
     let lastGpoAtc = pbocOf(store.image)?.atc ?? 0;
     const length = 20 + rng.int(200);
     const fail = (command: Uint8Array, problem: string, response?: Uint8Array) => {
@@ -401,6 +427,7 @@ export function runCardFuzz(options: FuzzOptions): FuzzSummary {
       history.push(toHex(command));
       const before = store.image;
       const savesBefore = store.saves;
+      const failingBefore = store.failed > failedAtLastSave;
       let response: Uint8Array;
       summary.apdus++;
       lastLogged = '';
@@ -438,8 +465,16 @@ export function runCardFuzz(options: FuzzOptions): FuzzSummary {
       }
       const after = store.image;
       const saved = store.saves !== savesBefore;
+      if (saved) failedAtLastSave = store.failed;
+      if (failingBefore && !saved && PIN_INS.has(command[1] ?? -1) && command.length > 5 && (sw === 0x9000 || (sw & 0xfff0) === 0x63c0)) {
+        fail(command, `PIN command answered ${sw.toString(16)} while saves fail, without a successful save (a free try)`, response);
+      }
       if (saved) summary.stateChanges++;
-      if (saved && !commitsSw(sw) && !sameTree(before, sw === SCRIPT_MAC_WRONG ? withScriptCounters(after, before) : after)) {
+      if (sw === 0x6581) {
+        summary.failedSaves++;
+        // a failed save keeps nothing of the command, except a try charged (and saved) before it
+        if (saved && withoutCounters(before) !== withoutCounters(after)) fail(command, 'image changed by a command whose save failed', response);
+      } else if (saved && !commitsSw(sw) && !sameTree(before, sw === SCRIPT_MAC_WRONG ? withScriptCounters(after, before) : after)) {
         fail(command, `image changed after ${sw.toString(16)}`, response);
       }
       const pb = pbocOf(after);
