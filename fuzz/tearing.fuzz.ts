@@ -1,7 +1,7 @@
 /**
  * The long tearing run of issue 8: a power cut at every write point of every save of the session that
  * runs every state-changing command (test/card/image/tearing-harness.ts), in this process and in
- * SIGKILLed child processes: 24 saves × 6 write points × 2. Prints the tally and the failures, exits 1
+ * SIGKILLed child processes: 32 saves × 6 write points × 2. Prints the tally and the failures, exits 1
  * if there is any.
  *
  *   npx tsx fuzz/tearing.fuzz.ts [--no-children]

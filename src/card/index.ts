@@ -9,6 +9,7 @@ import { validateImage } from './image/validate.js';
 
 export { Card } from './runtime/card.js';
 export { CardError } from './runtime/card-error.js';
+export { CardPowerLostError, powerCutAt, type FaultHooks, type FaultPoint, type WriteStage } from './runtime/faults.js';
 export { CardContext } from './runtime/context.js';
 export {
   FileCardStore,
@@ -33,6 +34,7 @@ export function createCard(image: CardImage, deps: CardDeps, options: CardOption
   return new Card(validateImage(image, options.store?.description ?? 'image'), deps, {
     applications: options.applications ?? applicationRegistry(),
     ...(options.store ? { store: options.store } : {}),
+    ...(options.faults ? { faults: options.faults } : {}),
   });
 }
 

@@ -15,6 +15,7 @@ import { CardImageError, CardSaveError } from './errors.js';
 import { readRegularFile, removeStaleTemps, resolveTarget, writeFileAtomic, type SaveHooks } from './files.js';
 import { CardFileLock } from './lock.js';
 import { validateImage } from './validate.js';
+import { serializeImage } from '../runtime/serialize.js';
 
 export { CardImageError, CardInUseError, CardSaveError } from './errors.js';
 export { WRITE_POINTS, writeFileAtomic, type SaveHooks, type WritePoint } from './files.js';
@@ -123,7 +124,7 @@ export class FileCardStore implements CardStore {
     try {
       if (this.#closed) throw new CardSaveError(`${this.path}: the card file was closed`);
       this.#lock?.assertHeld();
-      writeFileAtomic(this.target, `${JSON.stringify(image, null, 1)}\n`, this.#hooks);
+      writeFileAtomic(this.target, serializeImage(image), this.#hooks);
     } catch (err) {
       const failure = err instanceof CardSaveError ? err : new CardSaveError(`cannot save ${this.path}: ${saveFailure(err)}; the file keeps the state before this command`, { cause: err });
       this.#lastSaveError = failure;

@@ -45,6 +45,11 @@ export interface CardDeps {
 export interface Application {
   readonly id: string;
   /**
+   * Proprietary class bytes of its own commands (e.g. B0 of the medical debit), which the card OS's
+   * class gate then accepts besides its own 00, 04, 80, 84.
+   */
+  readonly classes?: readonly number[];
+  /**
    * Builds the FCI answered on SELECT of its DF (or undefined for the default FCI). May throw CardError
    * (e.g. 6283 / 9303 when blocked).
    */
