@@ -27,6 +27,7 @@ import type { CardDiversification, CardKeyRef, DebitMac1, PsamInfo, PsamPort } f
 import { PsamError } from '../../../../src/terminal/psam/psam-port.js';
 import { SimulatedReader } from '../../../../src/terminal/readers/simulated.js';
 import type { CardInterface } from '../../../../src/spec/card-interface.js';
+import type { TransportLayer } from '../../../../src/apdu/transport.js';
 
 export const load = (p: string): any => JSON.parse(readFileSync(new URL(`../../../../${p}`, import.meta.url), 'utf8'));
 
@@ -159,3 +160,33 @@ export class KeyPsam implements PsamPort {
 
 /** The deterministic random source of the kernel in the tests. */
 export const kernelRandom = () => seededRandom(4242);
+
+/** One exchange as a recording layer saw it. */
+export interface Seen {
+  command: string;
+  response: string;
+}
+
+/** A layer that records every exchange (hex). */
+export function recording(seen: Seen[]): TransportLayer {
+  return (inner) => ({
+    async transmit(command) {
+      const response = await inner.transmit(command);
+      seen.push({ command: toHex(command), response: toHex(response) });
+      return response;
+    },
+  });
+}
+
+/**
+ * A layer that makes the card answer `sw` (without passing the command on) to the commands `match`
+ * picks: a card that does not support a form of a command, as real cards vary.
+ */
+export function refusing(match: (command: Uint8Array) => boolean, sw: number): TransportLayer {
+  return (inner) => ({
+    async transmit(command) {
+      if (match(command)) return Uint8Array.of(sw >> 8, sw & 0xff);
+      return inner.transmit(command);
+    },
+  });
+}

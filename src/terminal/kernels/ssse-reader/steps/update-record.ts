@@ -7,7 +7,7 @@
  * 3. `04 DC <tag> <SFI‖000> Lc record ‖ MAC`, the record `tag len value` as the observed writes
  *    (`00DC0528060504<YYYYMMDD>`), MAC over `04 DC P1 P2 Lc ‖ record` under the session key E_UK(R),
  *    computed by the PSAM;
- * 4. the record read back and compared.
+ * 4. the record read back and compared (a protected file after EXTERNAL AUTHENTICATE with its RK).
  *
  * The caller selects the DF that holds the file.
  */
@@ -74,8 +74,15 @@ export async function updateItem(ctx: KernelContext, file: ItemFile, key: string
   }
   if (r.sw !== SW.OK) return unexpectedSw(step, cmd.encode(), r.sw);
 
-  const back = await readItemFile(ctx, file, [key]);
+  let back = await readItemFile(ctx, file, [key]);
   if (isInterruption(back)) return back;
+  if (back.outcome === 'denied') {
+    // a protected file (DF04: PIN or RK): read it back under the read key
+    const rk = await externalAuthenticate(ctx, df, 'RK');
+    if (rk.outcome !== 'authenticated') return rk;
+    back = await readItemFile(ctx, file, [key]);
+    if (isInterruption(back)) return back;
+  }
   const read = back.outcome === 'read' ? back.items[key] : undefined;
   if (!read || !bytesEqual(concat(Uint8Array.of(item.tag, read.raw.length), read.raw), record)) {
     return badResponse(`READ RECORD ${file} ${key} (after the write)`, '', 'the record read back differs from the record written');
