@@ -16,8 +16,8 @@ import { ssseMac } from '../../../../src/crypto/mac.js';
 import { medicalDebitMac, medicalDebitSessionKey, medicalDebitTac } from '../../../../src/crypto/purse.js';
 import { fixedClock, seededRandom, type Clock } from '../../../../src/env.js';
 import { silentLogger } from '../../../../src/log.js';
-import { createCard } from '../../../../src/card/index.js';
-import type { CardImage, SimulatedCard } from '../../../../src/card/runtime/types.js';
+import { createCard, type Card } from '../../../../src/card/index.js';
+import type { CardImage } from '../../../../src/card/runtime/types.js';
 import { parseProfile, type Profile } from '../../../../src/card/personalize/profile.js';
 import type { Holder } from '../../../../src/card/personalize/holder.js';
 import { personalize } from '../../../../src/card/personalize/personalize.js';
@@ -49,7 +49,7 @@ export const holders = {
 };
 
 export interface TestCard {
-  card: SimulatedCard;
+  card: Card;
   image: CardImage;
   reader: SimulatedReader;
 }
