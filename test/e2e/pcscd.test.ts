@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensurePcscd, onPath, probePcscd, type PcscdHandle } from './pcscd-env.js';
 import { Background, control, eventually, REPO, run, SSCARD, sscard } from './helpers.js';
+import { lockSharedVpcd } from './shared-vpcd-lock.js';
 
 const probe = probePcscd();
 if (!probe.ok) console.warn(`[e2e] skipping the pcscd end-to-end tests: ${probe.reason}`);
@@ -62,6 +63,10 @@ describe.skipIf(!probe.ok)('through pcscd and vpcd', () => {
   let traceFile: string;
   let serve: Background;
   let atrHex: string;
+  let unlock: (() => Promise<void>) | undefined;
+
+  // the vpcd slots are shared with psam-pcscd.test.ts: wait for them, however long its run takes
+  beforeAll(async () => void (unlock = await lockSharedVpcd()), 600_000);
 
   beforeAll(async () => {
     pcscd = await ensurePcscd();
@@ -96,6 +101,7 @@ describe.skipIf(!probe.ok)('through pcscd and vpcd', () => {
     if (serve) await serve.stop('SIGTERM');
     await pcscd?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
+    await unlock?.();
   });
 
   it('sscard readers lists the virtual reader with the card and its ATR', async () => {

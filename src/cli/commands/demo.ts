@@ -9,12 +9,15 @@ import { getResponseLayer } from '../../apdu/layers/get-response.js';
 import { describeSw } from '../../apdu/status-word-table.js';
 import { layered, type Transport, type TransportLayer } from '../../apdu/transport.js';
 import { createCard, writeFileAtomic } from '../../card/index.js';
+import { personalizePsam } from '../../card/apps/psam/index.js';
 import { personalize } from '../../card/personalize/personalize.js';
 import { testCaChain } from '../../card/personalize/pki.js';
 import { sampleHolder } from '../../card/personalize/sample-holder.js';
 import { seededRandom, systemClock } from '../../env.js';
 import { silentLogger } from '../../log.js';
-import { Psam } from '../../terminal/psam/psam.js';
+import { PsamClient } from '../../terminal/psam/psam-client.js';
+import { SimulatedReader } from '../../terminal/readers/simulated.js';
+import { withLayers } from '../../terminal/reader.js';
 import { SimulatedTransport } from '../../card/simulated-transport.js';
 import { contactTour, contactlessTour, TourError, type TourReport } from '../../terminal/flows/card-tour.js';
 import { UserError } from '../errors.js';
@@ -76,6 +79,10 @@ Examples:
       }
       const card = createCard(image, { random, clock, log: silentLogger() });
       const traced = (t: Transport) => (opts.apdus ? layered(t, printLayer(out), getResponseLayer()) : layered(t, getResponseLayer()));
+      // The PSAM of the card check: a PSAM image of the same profile, on the same card runtime (docs/psam.md).
+      const psamReader = new SimulatedReader(createCard(personalizePsam(profile, { random }), { random, clock, log: silentLogger() }), { name: 'PSAM' });
+      await psamReader.connect('contact');
+      const psam = new PsamClient(opts.apdus ? withLayers(psamReader, printLayer((line) => out(`  PSAM${line}`))) : psamReader);
 
       try {
         const contact = new SimulatedTransport(card, { interface: 'contact' });
@@ -84,7 +91,7 @@ Examples:
         await contactTour({
           transport: traced(contact),
           atr: contact.atr,
-          psam: Psam.fromProfile(profile, random),
+          psam,
           pin: profile.defaultPin,
           random,
           clock,

@@ -1,7 +1,8 @@
 /**
  * `sscard serve`: put simulated cards into vsmartcard's virtual readers (vpcd, a pcscd driver) so that
  * any PC/SC program sees them. One process can serve several cards on consecutive vpcd slots; a local
- * control interface inserts and removes them (docs/control.md). Stops cleanly on SIGINT/SIGTERM.
+ * control interface inserts and removes them (docs/control.md). `--psam` serves a PSAM image in the slot after
+ * the cards, as a reader's SAM slot (docs/psam.md). Stops cleanly on SIGINT/SIGTERM.
  */
 import { Option, type Command } from 'commander';
 import { layered } from '../../apdu/transport.js';
@@ -17,6 +18,8 @@ import { openCardForCli, traceLogger } from '../transport-options.js';
 
 interface ServeOptions {
   card: string[];
+  /** A PSAM image, served after the cards on the next port (contact). */
+  psam?: string;
   host: string;
   port: string;
   interface: CardInterface;
@@ -57,7 +60,7 @@ export async function startServing(
 ): Promise<{ served: Served[]; control: ControlServer | undefined; stop(): Promise<void> }> {
   const basePort = parsePort(opts.port);
   if (opts.card.length === 0) throw new UserError('--card <file> is required (repeat it to serve several cards)');
-  if (basePort + opts.card.length - 1 > 65535) throw new UserError('--port: not enough ports for all cards');
+  if (basePort + opts.card.length + (opts.psam ? 1 : 0) - 1 > 65535) throw new UserError('--port: not enough ports for all cards');
   const trace = traceLogger(opts.trace);
   const served: Served[] = [];
   let control: ControlServer | undefined;
@@ -66,23 +69,25 @@ export async function startServing(
     for (const s of served) await s.close();
   };
   try {
-    for (const [i, file] of opts.card.entries()) {
+    // The cards on consecutive ports from --port, then the PSAM (always contact) on the next one.
+    const devices = [...opts.card.map((file) => ({ file, iface: opts.interface, what: 'card' })), ...(opts.psam ? [{ file: opts.psam, iface: 'contact' as const, what: 'PSAM' }] : [])];
+    for (const [i, { file, iface, what }] of devices.entries()) {
       const port = basePort + i;
       const slotNumber = port >= VPCD_BASE_PORT ? port - VPCD_BASE_PORT : i;
       const { card, close } = await openCardForCli(file, log.child({ card: file }));
       try {
-        card.powerOn(opts.interface); // refuses an interface the card does not have
+        card.powerOn(iface); // refuses an interface the card does not have
         card.powerOff();
       } catch (err) {
         await close();
-        throw new UserError(`card ${file}: ${(err as Error).message}`);
+        throw new UserError(`${what} ${file}: ${(err as Error).message}`);
       }
       // Every exchange goes through the trace layer: to --trace's file, else to the log at debug level.
       const tracing = opts.trace
         ? traceLayer(trace.child({ slot: slotNumber, card: file }))
         : traceLayer(log.child({ slot: slotNumber }), { level: 'debug' });
-      const transport = layered(new SimulatedTransport(card, { interface: opts.interface, powerOn: false }), tracing);
-      const slot = new CardSlot(card, opts.interface, transport);
+      const transport = layered(new SimulatedTransport(card, { interface: iface, powerOn: false }), tracing);
+      const slot = new CardSlot(card, iface, transport);
       const client = new VpcdClient(slot, { host: opts.host, port, slot: slotNumber, log: log.child({ slot: slotNumber }) });
       served.push({
         file,
@@ -95,8 +100,8 @@ export async function startServing(
       });
       client.start();
       log.info(
-        { card: file, reader: vpcdReaderName(slotNumber), host: opts.host, port, interface: opts.interface },
-        `serving ${file} as reader "${vpcdReaderName(slotNumber)}" (vpcd ${opts.host}:${port}, ${opts.interface})`,
+        { [what === 'PSAM' ? 'psam' : 'card']: file, reader: vpcdReaderName(slotNumber), host: opts.host, port, interface: iface },
+        `serving ${what === 'PSAM' ? 'the PSAM ' : ''}${file} as reader "${vpcdReaderName(slotNumber)}" (vpcd ${opts.host}:${port}, ${iface})`,
       );
     }
     if (opts.control) {
@@ -131,6 +136,7 @@ export function register(program: Command): void {
     .command('serve')
     .description('serve simulated cards to pcscd through vsmartcard vpcd (readers "Virtual PCD 00 0n")')
     .requiredOption('--card <file>', 'card image to serve; repeat for several cards on consecutive ports', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--psam <file>', 'PSAM image (from `sscard psam new`) to serve in the vpcd slot after the cards, as a reader\'s SAM slot')
     .option('--host <host>', 'host where vpcd (pcscd) listens', '127.0.0.1')
     .option('--port <port>', `vpcd port of the first card (${VPCD_BASE_PORT} = slot 0, ${VPCD_BASE_PORT + 1} = slot 1)`, String(VPCD_BASE_PORT))
     .addOption(new Option('--interface <iface>', 'interface pcscd sees').choices(['contact', 'contactless']).default('contact'))
@@ -150,7 +156,10 @@ Examples:
   sscard serve --card card.json --port 35964 --interface contactless --trace trace.jsonl
   sscard serve --card a.json --card b.json --control 7000    # slots 0 and 1, control on 127.0.0.1:7000
   curl -X POST http://127.0.0.1:7000/cards/1/remove           # take card b out
-  scriptor -r "Virtual PCD 00 00"                             # then type APDUs`,
+  scriptor -r "Virtual PCD 00 00"                             # then type APDUs
+  sscard psam new --profile shanghai --out psam.json
+  sscard serve --card card.json --psam psam.json             # card "Virtual PCD 00 00", PSAM "Virtual PCD 00 01"
+  sscard apdu --reader "Virtual PCD 00 01" 00B0960006         # the PSAM's 终端机编号 (EF16)`,
     )
     .action(async (opts: ServeOptions, cmd: Command) => {
       const log = loggerFor(cmd);

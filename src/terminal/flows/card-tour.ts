@@ -18,7 +18,8 @@ import { historicalBytes } from '../../apdu/atr.js';
 import { parseCertificate, verifyChain, type ParsedCertificate } from '../../crypto/cert/x509.js';
 import { sm2Verify } from '../../crypto/sm2/index.js';
 import type { Clock, RandomSource } from '../../env.js';
-import type { Psam } from '../psam/psam.js';
+import { diversificationBytes } from '../../spec/ssse/atr-historical.js';
+import type { PsamPort } from '../psam/psam-port.js';
 
 /** A failed step of the tour (a status word other than the expected one). */
 export class TourError extends Error {
@@ -38,12 +39,15 @@ async function send(t: Transport, hex: string, expect: number[] = [0x9000]): Pro
 
 const select = (aid: string) => `00A40400${(aid.length / 2).toString(16).padStart(2, '0')}${aid}00`;
 
-async function readItems(t: Transport, file: ItemFile, sfi: number, tags: number[]): Promise<Array<[string, string]>> {
+async function readItems(t: Transport, file: ItemFile, sfi: number, tags: number[], values: Record<string, string> = {}): Promise<Array<[string, string]>> {
   const facts: Array<[string, string]> = [];
   for (const tag of tags) {
     const r = await send(t, `00B2${tag.toString(16).padStart(2, '0')}${((sfi << 3) | 0).toString(16).padStart(2, '0')}00`);
     const item = decodeItemRecord(file, r.data);
-    if (item) facts.push([`${item.item.zh} (${item.item.en})`, item.value]);
+    if (item) {
+      facts.push([`${item.item.zh} (${item.item.en})`, item.value]);
+      values[item.item.key] = item.value;
+    }
   }
   return facts;
 }
@@ -66,7 +70,8 @@ async function readDer(t: Transport): Promise<Uint8Array> {
 export interface ContactTourInput {
   transport: Transport;
   atr: Uint8Array;
-  psam: Psam;
+  /** The PSAM of the card check (an opened PsamPort). */
+  psam: PsamPort;
   pin: string;
   random: RandomSource;
   clock: Clock;
@@ -88,19 +93,23 @@ export async function contactTour(input: ContactTourInput): Promise<TourReport[]
 
   const fci = await send(t, select(SSSE_AID));
   const algorithm = findTag(decodeTlv(fci.data), '9F0C')?.value;
+  const ef05: Record<string, string> = {};
   done({
     title: 'Social-security application (SSSE) — free-read data',
     facts: [
       ['SSSE FCI', toHex(fci.data)],
       ['algorithm indicator', algorithm && algorithm[2] === 0x03 ? 'SM4' : algorithm ? 'DES/3DES' : 'default'],
-      ...(await readItems(t, 'EF05', 5, [0x01, 0x02, 0x03, 0x05, 0x06, 0x07])),
+      ...(await readItems(t, 'EF05', 5, [0x01, 0x02, 0x03, 0x05, 0x06, 0x07], ef05)),
       ...(await readItems(t, 'EF06', 6, [0x08, 0x09, 0x0a, 0x0b, 0x0d])),
     ],
   });
 
   const challenge = input.random(16);
   const answer = (await send(t, `0088000010${toHex(challenge)}`)).data;
-  const authentic = input.psam.verifyInternalAuth('SSSE', { historical: historicalBytes(input.atr) }, challenge, answer);
+  // the card's keys are diversified by its region (the first 6 digits of 卡的识别码) and ATR T6–TD
+  const region = (ef05.cardIdentifier ?? '').slice(0, 6);
+  const card = { cardData: diversificationBytes(historicalBytes(input.atr)), region };
+  const authentic = await input.psam.verifyInternalAuthentication(card, { df: 'SSSE', kind: 'IRK' }, challenge, answer);
   if (!authentic) throw new TourError('the PSAM rejected the card\'s INTERNAL AUTHENTICATE answer');
   done({ title: 'Card check with the PSAM (INTERNAL AUTHENTICATE)', facts: [['card authentic', 'yes (IRK cryptogram verified by the PSAM)']] });
 

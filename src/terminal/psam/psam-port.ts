@@ -33,6 +33,8 @@ export interface PsamInfo {
   keyVersion: number;
   /** 终端机编号: the PSAM's terminal number (6 bytes), used in the medical debit and in iReadCardBas. */
   terminalId: Uint8Array;
+  /** The PSAM's serial number (10 bytes, its EF15), when it has one. */
+  serial?: Uint8Array;
 }
 
 /** MAC1 of a medical DEBIT, with the terminal transaction sequence number the PSAM assigned to it. */
@@ -64,6 +66,17 @@ export interface PsamPort {
   secureMessagingMac(card: CardDiversification, key: CardKeyRef, random: Uint8Array, macInput: Uint8Array): Promise<Uint8Array>;
   /** Enciphers `LD ‖ data ‖ 80 00…` (DOMAIN.md §1.4 "Encryption") under the session key of the card key and `random`. */
   encipher(card: CardDiversification, key: CardKeyRef, random: Uint8Array, data: Uint8Array): Promise<Uint8Array>;
+  /**
+   * The 4-byte key-management MAC (DOMAIN.md §1.4: the static card key, IV = the card's `challenge` cut or
+   * padded with 00 to the cipher block) of `macInput` (CLA‖INS‖P1‖P2‖Lc‖data, Lc counting the MAC): PIN
+   * reload (80 5E 00 00, RPK), PIN change/unblock (84 24, PUK), application block/unblock (UK).
+   */
+  keyManagementMac(card: CardDiversification, key: CardKeyRef, challenge: Uint8Array, macInput: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Enciphers `LD ‖ data ‖ 80 00…` under the static card key (no session key): the new PIN of PIN
+   * CHANGE/UNBLOCK with P2 = 01 (84 24 00 01), under the PUK.
+   */
+  keyManagementEncipher(card: CardDiversification, key: CardKeyRef, data: Uint8Array): Promise<Uint8Array>;
   /** MAC1 of an offline medical debit from the card's INIT answer (LD/T 32.9; layouts in src/spec/ssse/medical-debit.ts). */
   medicalDebitMac1(card: CardDiversification, init: InitResponse, amounts: DebitAmounts, time: Uint8Array): Promise<DebitMac1>;
   /** Checks MAC2 and the TAC of the DEBIT answer. */

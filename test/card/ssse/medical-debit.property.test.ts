@@ -12,7 +12,7 @@ import type { KeyImage } from '../../../src/card/runtime/types.js';
 import { parseProfile } from '../../../src/card/personalize/profile.js';
 import { initialMedicalState, processMedicalDebit, type MedicalDebitPort, type MedicalState } from '../../../src/card/apps/ssse/medical-debit.js';
 import { decodeInitResponse, encodeDebit, encodeInit } from '../../../src/spec/ssse/medical-debit.js';
-import { Psam } from '../../../src/terminal/psam/psam.js';
+import { TestPsam as Psam } from './psam-oracle.js';
 
 const profile = parseProfile(JSON.parse(readFileSync(new URL('../../../fixtures/profiles/sichuan.json', import.meta.url), 'utf8')));
 const card = { historical: fromHex('8630510000000001') };

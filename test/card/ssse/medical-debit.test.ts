@@ -1,5 +1,5 @@
 // The offline medical debit logic (DOMAIN.md §1.4) driven through its port with real derived keys, and
-// checked by the PSAM side (src/terminal/psam): MAC1 made by the PSAM is accepted, TAC and MAC2 made by the
+// checked by an independent PSAM oracle (psam-oracle.ts, raw block cipher): MAC1 made by the PSAM is accepted, TAC and MAC2 made by the
 // card verify at the PSAM. Transcript tests through the whole card OS are in medical-debit.transcript.test.ts.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import type { KeyImage } from '../../../src/card/runtime/types.js';
 import { parseProfile } from '../../../src/card/personalize/profile.js';
 import { initialMedicalState, processMedicalDebit, type MedicalDebitPort, type MedicalState } from '../../../src/card/apps/ssse/medical-debit.js';
 import { decodeInitResponse, decodeTransactionRecord, encodeDebit, encodeInit } from '../../../src/spec/ssse/medical-debit.js';
-import { Psam } from '../../../src/terminal/psam/psam.js';
+import { TestPsam as Psam } from './psam-oracle.js';
 
 const profile = parseProfile(JSON.parse(readFileSync(new URL('../../../fixtures/profiles/shanghai.json', import.meta.url), 'utf8')));
 const card = { historical: fromHex('8630310000A1B2C3') };

@@ -12,8 +12,8 @@ import type { CardImage, SimulatedCard } from '../../../src/card/runtime/types.j
 import { parseProfile, type Profile } from '../../../src/card/personalize/profile.js';
 import type { Holder } from '../../../src/card/personalize/holder.js';
 import { personalize } from '../../../src/card/personalize/personalize.js';
-import { Psam } from '../../../src/terminal/psam/psam.js';
-import { PsamCard, PSAM_SX3_AID, psamKeyP2 } from '../../../src/terminal/psam/psam-card.js';
+import { TestPsam as Psam } from './psam-oracle.js';
+import { personalizePsam } from '../../../src/card/apps/psam/index.js';
 import { decodeInitResponse, decodeTransactionRecord, encodeDebit, encodeInit } from '../../../src/spec/ssse/medical-debit.js';
 
 const load = (p: string) => JSON.parse(readFileSync(new URL(`../../../${p}`, import.meta.url), 'utf8'));
@@ -89,12 +89,17 @@ describe('card check and external authentication with the PSAM (DOMAIN.md §1.4)
     expect(tx(card, '00DC052806050420260201')).toBe('6982');
     const r = tx(card, '0084000008');
     expect(r.slice(-4)).toBe('9000');
-    const psam = new PsamCard({ algorithm: 'SM4', regionCode: profile.issuer.regionCode, keyVersion: 1, masterKeys: profile.masterKeys });
-    const ps = (hex: string) => toHex(psam.process(fromHex(hex)));
-    expect(ps(`00A404000F${PSAM_SX3_AID}`)).toBe('9000');
-    expect(ps('00A4000002DF01')).toBe('9000');
+    // the PSAM is an application on the same card runtime (src/card/apps/psam), a T=0 card: 61xx → GET RESPONSE
+    const psam = createCard(personalizePsam(profile, { random: seededRandom(11) }), { random: seededRandom(12), clock, log: silentLogger() });
+    psam.powerOn('contact');
+    const ps = (hex: string) => {
+      const out = tx(psam, hex);
+      return out.startsWith('61') ? tx(psam, `00C00000${out.slice(2)}`) : out;
+    };
+    expect(ps('00A404000F7378332E73682EC9E7BBE1B1A3D5CF').slice(-4)).toBe('9000');
+    expect(ps('00A4000002DF01').slice(-4)).toBe('9000');
     const cityDiv = toHex(concat(new TextEncoder().encode(profile.issuer.regionCode), fromHex('7378')));
-    const p2 = psamKeyP2('SSSE', 'UK').toString(16).padStart(2, '0').toUpperCase();
+    const p2 = '10'; // UK of the SSSE DDF1 (docs/psam.md key selectors: kind 1 = UK, DF 0 = SSSE)
     expect(ps(`BFDE48${p2}20${toHex(hist8(image))}${cityDiv}${r.slice(0, 16)}0000000000000000`)).toBe('9000');
     const enc = ps(`80FA000010${r.slice(0, 16)}0000000000000000`);
     const e = fromHex(enc.slice(0, 32));
