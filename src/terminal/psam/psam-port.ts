@@ -81,18 +81,6 @@ export interface PsamPort {
   medicalDebitMac1(card: CardDiversification, init: InitResponse, amounts: DebitAmounts, time: Uint8Array): Promise<DebitMac1>;
   /** Checks MAC2 and the TAC of the DEBIT answer. */
   verifyMedicalDebit(card: CardDiversification, amounts: DebitAmounts, mac1: DebitMac1, time: Uint8Array, answer: { tac: Uint8Array; mac2: Uint8Array }): Promise<{ mac2: boolean; tac: boolean }>;
-  /**
-   * The 4-byte MAC of a key-management command (RELOAD PIN with RPK, PIN UNBLOCK with PUK; layouts in
-   * src/spec/ssse/pin-commands.ts): the SSSE MAC of `macInput` under the STATIC card key, with IV = the
-   * card's `challenge` padded with 00 to the block (DOMAIN.md §1.4, key-management commands).
-   * Optional: without it the kernel answers that this PSAM cannot reload or unblock a PIN.
-   */
-  keyManagementMac?(card: CardDiversification, key: CardKeyRef, challenge: Uint8Array, macInput: Uint8Array): Promise<Uint8Array>;
-  /**
-   * Enciphers `LD ‖ data ‖ 80 00…` (ECB, DOMAIN.md §1.4 "Encryption") under the STATIC card key: the new
-   * PIN of PIN UNBLOCK with P2=01 (PUK). Optional, as {@link keyManagementMac}.
-   */
-  keyManagementEncipher?(card: CardDiversification, key: CardKeyRef, data: Uint8Array): Promise<Uint8Array>;
 }
 
 /** A PSAM that answered a status word other than success. */

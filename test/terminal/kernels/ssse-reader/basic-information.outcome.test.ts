@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { withLayers } from '../../../../src/terminal/reader.js';
 import { SsseReader, type BasicReadOutcome } from '../../../../src/terminal/kernels/ssse-reader/index.js';
 import type { Holder } from '../../../../src/card/personalize/holder.js';
-import { clock, connectCard, expectedCardIdentifier, holders, KeyPsam, kernelRandom, load, profileNamed, recording, refusing, type Seen } from './helpers.js';
+import { clock, connectCard, expectedCardIdentifier, holders, psamOf, kernelRandom, load, profileNamed, recording, refusing, type Seen } from './helpers.js';
 
 const shanghai = profileNamed('shanghai');
 
@@ -19,7 +19,7 @@ describe('basic information (EF05, EF06, EF0D)', () => {
   it('decodes every item of the Shanghai card, codes with their names, dates as dates', async () => {
     const holder = holders.shanghai();
     const { reader } = await connectCard(shanghai, holder);
-    const r = read(await new SsseReader(reader, { random: kernelRandom(), clock, psam: new KeyPsam(shanghai) }).readBasicInformation());
+    const r = read(await new SsseReader(reader, { random: kernelRandom(), clock, psam: await psamOf(shanghai) }).readBasicInformation());
     expect(r.check).toBe('authentic');
     expect(r.basic).toEqual({
       region: '310000',
@@ -46,7 +46,7 @@ describe('basic information (EF05, EF06, EF0D)', () => {
 
   it('the iReadCardBas line has the eleven fields of DOMAIN.md §1.6 in order, each followed by |', async () => {
     const { reader } = await connectCard(shanghai, holders.shanghai());
-    const k = new SsseReader(reader, { random: kernelRandom(), clock, psam: new KeyPsam(shanghai), deviceNumber: 'SSCARD-T01' });
+    const k = new SsseReader(reader, { random: kernelRandom(), clock, psam: await psamOf(shanghai), deviceNumber: 'SSCARD-T01' });
     const r = read(await k.readBasicInformation());
     const id = expectedCardIdentifier('310000', '00A1B2C3');
     expect(r.iReadCardBas).toBe(
@@ -102,7 +102,7 @@ describe('basic information (EF05, EF06, EF0D)', () => {
 
   it('contactless: the Shanghai card answers EF05, EF06 and EF0D over RF', async () => {
     const { reader } = await connectCard(shanghai, holders.shanghai(), { iface: 'contactless' });
-    const r = read(await new SsseReader(reader, { random: kernelRandom(), clock, psam: new KeyPsam(shanghai) }).readBasicInformation());
+    const r = read(await new SsseReader(reader, { random: kernelRandom(), clock, psam: await psamOf(shanghai) }).readBasicInformation());
     expect(r.basic.missing).toEqual([]);
     expect(r.basic.name).toBe('李文静');
   });
@@ -128,7 +128,7 @@ describe('READ RECORD forms (real cards vary)', () => {
     const seen: Seen[] = [];
     const { reader } = await connectCard(shanghai, holders.shanghai());
     const variant = withLayers(reader, refusing(isReadWithSfi, 0x6a82), recording(seen));
-    const r = read(await new SsseReader(variant, { random: kernelRandom(), clock, psam: new KeyPsam(shanghai) }).readBasicInformation());
+    const r = read(await new SsseReader(variant, { random: kernelRandom(), clock, psam: await psamOf(shanghai) }).readBasicInformation());
     expect(r.basic.cardNumber).toBe('SH0012349');
     expect(r.basic.idNumber).toBe('310104199203154427');
     const cmds = seen.map((s) => s.command);

@@ -4,12 +4,24 @@
 import { describe, expect, it } from 'vitest';
 import type { EfImage } from '../../../../src/card/runtime/types.js';
 import type { CardReader } from '../../../../src/terminal/reader.js';
+import type { PsamPort } from '../../../../src/terminal/psam/psam-port.js';
 import { Blacklist, SsseReader } from '../../../../src/terminal/kernels/ssse-reader/index.js';
-import { clock, connectCard, expectedCardIdentifier, holders, KeyPsam, kernelRandom, profileNamed } from './helpers.js';
+import { clock, connectCard, expectedCardIdentifier, holders, psamOf, kernelRandom, profileNamed } from './helpers.js';
 
 const shanghai = profileNamed('shanghai');
 const holder = holders.shanghai();
 const ID = expectedCardIdentifier('310000', holder.serial!);
+
+/** Counts the PSAM's open() calls. */
+function countOpens(psam: PsamPort): { count: number } {
+  const counter = { count: 0 };
+  const open = psam.open.bind(psam);
+  psam.open = () => {
+    counter.count++;
+    return open();
+  };
+  return counter;
+}
 
 function kernel(reader: CardReader, options: Partial<ConstructorParameters<typeof SsseReader>[1]> = {}): SsseReader {
   return new SsseReader(reader, { random: kernelRandom(), clock, ...options });
@@ -18,12 +30,13 @@ function kernel(reader: CardReader, options: Partial<ConstructorParameters<typeo
 describe('card check (LD/T 32.7 §5.4)', () => {
   it('authentic: the PSAM verifies the IRK cryptogram; the identifier is the holder\'s', async () => {
     const { reader } = await connectCard(shanghai, holder);
-    const psam = new KeyPsam(shanghai);
+    const psam = await psamOf(shanghai);
+    const opened = countOpens(psam);
     const r = await kernel(reader, { psam }).checkCard();
     expect(r.outcome).toBe('authentic');
     if (r.outcome !== 'authentic') return;
     expect(r.identifier).toEqual({ region: '310000', rid: 'D156000005', serial: '00A1B2C3', authCode: ID.slice(24) });
-    expect(psam.opened).toHaveLength(1);
+    expect(opened.count).toBe(1);
   });
 
   it('unchecked without a PSAM (the blacklist still applies)', async () => {
@@ -39,7 +52,7 @@ describe('card check (LD/T 32.7 §5.4)', () => {
       p.masterKeys.SSSE.IRK = '00112233445566778899AABBCCDDEEFF';
     });
     const { reader } = await connectCard(forged, holder);
-    const r = await kernel(reader, { psam: new KeyPsam(shanghai) }).checkCard();
+    const r = await kernel(reader, { psam: await psamOf(shanghai) }).checkCard();
     expect(r.outcome).toBe('counterfeit');
   });
 
@@ -50,25 +63,25 @@ describe('card check (LD/T 32.7 §5.4)', () => {
         image.atr.contact = `${image.atr.contact.slice(0, -10)}01020304${image.atr.contact.slice(-2)}`;
       },
     });
-    const r = await kernel(reader, { psam: new KeyPsam(shanghai) }).checkCard();
+    const r = await kernel(reader, { psam: await psamOf(shanghai) }).checkCard();
     expect(r.outcome).toBe('counterfeit');
   });
 
   it('blacklisted: the identifier is in the terminal\'s blacklist file (any case)', async () => {
     const { reader } = await connectCard(shanghai, holder);
     const blacklist = Blacklist.parse(`# lost cards\n\n519900D15600000510000B26FFFFFFFF\n${ID.toLowerCase()}   临时挂失 2026-11-01\n`);
-    const r = await kernel(reader, { psam: new KeyPsam(shanghai), blacklist }).checkCard();
+    const r = await kernel(reader, { psam: await psamOf(shanghai), blacklist }).checkCard();
     expect(r).toMatchObject({ outcome: 'blacklisted', entry: { cardIdentifier: ID, reason: '临时挂失 2026-11-01', line: 4 } });
   });
 
   it('blocked: a card after CARD BLOCK answers 6A81 to everything', async () => {
     const { reader } = await connectCard(shanghai, holder, { change: (image) => void (image.cardLifeCycle = 'blocked') });
-    expect(await kernel(reader, { psam: new KeyPsam(shanghai) }).checkCard()).toEqual({ outcome: 'blocked', scope: 'card', sw: 0x6a81 });
+    expect(await kernel(reader, { psam: await psamOf(shanghai) }).checkCard()).toEqual({ outcome: 'blocked', scope: 'card', sw: 0x6a81 });
   });
 
   it('blocked: an SSSE application after APPLICATION BLOCK answers SELECT with 6283', async () => {
     const { reader } = await connectCard(shanghai, holder, { change: (image) => void (image.mf.lifeCycle = 'blocked') });
-    expect(await kernel(reader, { psam: new KeyPsam(shanghai) }).checkCard()).toEqual({ outcome: 'blocked', scope: 'application', sw: 0x6283 });
+    expect(await kernel(reader, { psam: await psamOf(shanghai) }).checkCard()).toEqual({ outcome: 'blocked', scope: 'application', sw: 0x6283 });
   });
 
   it('not a social-security card: no SSSE DF name and no EF05 (SELECT 6A82, fallback SELECT EF05 6A82)', async () => {
@@ -78,7 +91,7 @@ describe('card check (LD/T 32.7 §5.4)', () => {
         image.mf.children = image.mf.children.filter((c) => !(c.kind === 'ef' && c.fid === 0xef05));
       },
     });
-    expect(await kernel(reader, { psam: new KeyPsam(shanghai) }).checkCard()).toMatchObject({ outcome: 'not-ssse', sw: 0x6a82 });
+    expect(await kernel(reader, { psam: await psamOf(shanghai) }).checkCard()).toMatchObject({ outcome: 'not-ssse', sw: 0x6a82 });
   });
 
   it('not a social-security card: EF05 whose identifier lacks the RID D156000005', async () => {
@@ -94,7 +107,7 @@ describe('card check (LD/T 32.7 §5.4)', () => {
   it('psam-mismatch: an SM4 PSAM cannot check a second-generation 3DES card', async () => {
     const gen2 = profileNamed('gen2-3des');
     const { reader } = await connectCard(gen2, holders.gen2());
-    const r = await kernel(reader, { psam: new KeyPsam(shanghai) }).checkCard();
+    const r = await kernel(reader, { psam: await psamOf(shanghai) }).checkCard();
     expect(r.outcome).toBe('psam-mismatch');
   });
 
@@ -102,25 +115,26 @@ describe('card check (LD/T 32.7 §5.4)', () => {
     const gen2 = profileNamed('gen2-3des');
     const { reader } = await connectCard(gen2, holders.gen2());
     expect(reader.protocol).toBe('T=0');
-    const r = await kernel(reader, { psam: new KeyPsam(gen2, Uint8Array.of(0x37, 0x01, 0, 0, 0, 1)) }).checkCard();
+    const r = await kernel(reader, { psam: await psamOf(gen2, '370100000001') }).checkCard();
     expect(r).toMatchObject({ outcome: 'authentic', identifier: { region: '370100', serial: '2A48BDC3' } });
   });
 
   it('runs once per connection (the outcome is remembered)', async () => {
     const { reader } = await connectCard(shanghai, holder);
-    const psam = new KeyPsam(shanghai);
+    const psam = await psamOf(shanghai);
+    const opened = countOpens(psam);
     const k = kernel(reader, { psam });
     const a = await k.checkCard();
     const b = await k.checkCard();
     expect(b).toBe(a);
-    expect(psam.opened).toHaveLength(1);
+    expect(opened.count).toBe(1);
   });
 
   it('a refused PSAM is a psam-error outcome, not an exception', async () => {
     const other = profileNamed('shanghai', (p) => {
       delete p.masterKeys.SSSE.PUK;
     });
-    const psam = new KeyPsam(other);
+    const psam = await psamOf(other);
     psam.verifyInternalAuthentication = async () => {
       const { PsamError } = await import('../../../../src/terminal/psam/psam-port.js');
       throw new PsamError('verify', 0x6a88, 'no such key');

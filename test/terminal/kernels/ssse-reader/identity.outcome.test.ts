@@ -14,7 +14,7 @@ import { encodeItemRecord, itemByKey } from '../../../../src/spec/ssse/data-item
 import { withLayers, type CardReader } from '../../../../src/terminal/reader.js';
 import { buildTrustStore, SsseReader, type TrustStore } from '../../../../src/terminal/kernels/ssse-reader/index.js';
 import { DISTID, OpensslDir } from '../../../crypto/sm2-oracles.js';
-import { clock, connectCard, holders, KeyPsam, kernelRandom, NOW, profileNamed } from './helpers.js';
+import { clock, connectCard, holders, psamOf, kernelRandom, NOW, profileNamed } from './helpers.js';
 
 const shanghai = profileNamed('shanghai');
 const ca = testCaChain(shanghai);
@@ -30,7 +30,7 @@ const trust = (extra: { revocation?: Array<{ bytes: Uint8Array; source: string }
 async function identity(t: TrustStore, options: { at?: Date; pin?: string; layer?: (r: CardReader) => CardReader; change?: (image: CardImage) => void } = {}): Promise<Awaited<ReturnType<SsseReader['authenticateIdentity']>>> {
   const { reader } = await connectCard(shanghai, holder, { ...(options.change ? { change: options.change } : {}) });
   const r = options.layer ? options.layer(reader) : reader;
-  const k = new SsseReader(r, { random: kernelRandom(), clock: options.at ? fixedClock(options.at) : clock, psam: new KeyPsam(shanghai) });
+  const k = new SsseReader(r, { random: kernelRandom(), clock: options.at ? fixedClock(options.at) : clock, psam: await psamOf(shanghai) });
   return k.authenticateIdentity(t, options.pin ?? '123456');
 }
 
@@ -157,7 +157,7 @@ describe('online identity authentication (PKI)', () => {
   it('no PKI application: second generation, and contactless', async () => {
     const gen2 = profileNamed('gen2-3des');
     const { reader } = await connectCard(gen2, holders.gen2());
-    const k = new SsseReader(reader, { random: kernelRandom(), clock, psam: new KeyPsam(gen2) });
+    const k = new SsseReader(reader, { random: kernelRandom(), clock, psam: await psamOf(gen2) });
     expect((await k.authenticateIdentity(trust(), '123456')).outcome).toBe('unavailable');
     const rf = await connectCard(shanghai, holder, { iface: 'contactless' });
     const k2 = new SsseReader(rf.reader, { random: kernelRandom(), clock });

@@ -7,13 +7,14 @@ import { describe, expect, it } from 'vitest';
 import type { Profile } from '../../../../src/card/personalize/profile.js';
 import type { Holder } from '../../../../src/card/personalize/holder.js';
 import { SsseReader, type DebitOutcome, type MedicalReadOutcome } from '../../../../src/terminal/kernels/ssse-reader/index.js';
-import { clock, connectCard, holders, KeyPsam, kernelRandom, profileNamed } from './helpers.js';
+import type { PsamPort } from '../../../../src/terminal/psam/psam-port.js';
+import { clock, connectCard, holders, psamOf, kernelRandom, profileNamed } from './helpers.js';
 
 const shanghai = profileNamed('shanghai');
 
-async function kernelFor(profile: Profile, holder: Holder, options: { psam?: KeyPsam | null; iface?: 'contact' | 'contactless' } = {}) {
+async function kernelFor(profile: Profile, holder: Holder, options: { psam?: PsamPort | null; iface?: 'contact' | 'contactless' } = {}) {
   const { reader, card } = await connectCard(profile, holder, { ...(options.iface ? { iface: options.iface } : {}) });
-  const psam = options.psam === undefined ? new KeyPsam(profile) : options.psam;
+  const psam = options.psam === undefined ? await psamOf(profile) : options.psam;
   return { kernel: new SsseReader(reader, { random: kernelRandom(), clock, ...(psam ? { psam } : {}) }), reader, card };
 }
 
@@ -115,9 +116,9 @@ describe('offline medical debit (B0 28 / B0 2C / B0 26, EF08 / EF15)', () => {
       p.masterKeys.DF04.DPK = 'AABBCCDDEEFF00112233445566778899';
     });
     const { reader } = await connectCard(shanghai, holders.shanghai());
-    const wrong = new SsseReader(reader, { random: kernelRandom(), clock, psam: new KeyPsam(other) });
+    const wrong = new SsseReader(reader, { random: kernelRandom(), clock, psam: await psamOf(other) });
     expect(await wrong.medicalDebit({ account: 100, selfPay: 0, fund: 0 }, '123456')).toMatchObject({ outcome: 'mac-wrong', which: 'MAC1', debited: false });
-    const right = new SsseReader(reader, { random: kernelRandom(), clock, psam: new KeyPsam(shanghai) });
+    const right = new SsseReader(reader, { random: kernelRandom(), clock, psam: await psamOf(shanghai) });
     expect(approved(await right.medicalDebit({ account: 100, selfPay: 0, fund: 0 }, '123456')).balanceBefore).toBe(100000);
   });
 
@@ -125,7 +126,7 @@ describe('offline medical debit (B0 28 / B0 2C / B0 26, EF08 / EF15)', () => {
     const other = profileNamed('shanghai', (p) => {
       p.masterKeys.DF04.DTK = 'AABBCCDDEEFF00112233445566778899';
     });
-    const { kernel } = await kernelFor(shanghai, holders.shanghai(), { psam: new KeyPsam(other) });
+    const { kernel } = await kernelFor(shanghai, holders.shanghai(), { psam: await psamOf(other) });
     expect(await kernel.medicalDebit({ account: 100, selfPay: 0, fund: 0 }, '123456')).toMatchObject({ outcome: 'mac-wrong', which: 'TAC', debited: true });
   });
 
@@ -166,7 +167,7 @@ describe('writes after external authentication (UPDATE RECORD with a MAC)', () =
     const { kernel, reader } = await kernelFor(shanghai, holders.shanghai());
     expect(await kernel.updateItem('EF06', 'birthplace', '310105')).toEqual({ outcome: 'written', file: 'EF06', key: 'birthplace', value: '310105' });
     expect(await kernel.updateItem('DF04/EF05', 'personCategory', '21')).toEqual({ outcome: 'written', file: 'DF04/EF05', key: 'personCategory', value: '21' });
-    const fresh = new SsseReader(reader, { random: kernelRandom(), clock, psam: new KeyPsam(shanghai) });
+    const fresh = new SsseReader(reader, { random: kernelRandom(), clock, psam: await psamOf(shanghai) });
     expect(await fresh.readBasicInformation()).toMatchObject({ outcome: 'read', basic: { birthplace: '310105' } });
     expect(await fresh.readMedical('123456')).toMatchObject({ outcome: 'read', medical: { personCategory: { code: '21', zh: '退休' } } });
   });
@@ -175,7 +176,7 @@ describe('writes after external authentication (UPDATE RECORD with a MAC)', () =
     const other = profileNamed('shanghai', (p) => {
       p.masterKeys.SSSE.UK = '0123456789ABCDEF0123456789ABCDEF';
     });
-    const { kernel } = await kernelFor(shanghai, holders.shanghai(), { psam: new KeyPsam(other) });
+    const { kernel } = await kernelFor(shanghai, holders.shanghai(), { psam: await psamOf(other) });
     expect(await kernel.updateItem('EF06', 'birthplace', '310105')).toEqual({ outcome: 'rejected', df: 'SSSE', kind: 'UK', triesLeft: 14 });
   });
 

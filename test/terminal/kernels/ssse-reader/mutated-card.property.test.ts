@@ -10,7 +10,7 @@ import { TransportError, type TransportLayer } from '../../../../src/apdu/transp
 import { testCaChain } from '../../../../src/card/personalize/pki.js';
 import { withLayers } from '../../../../src/terminal/reader.js';
 import { buildTrustStore, SsseReader } from '../../../../src/terminal/kernels/ssse-reader/index.js';
-import { clock, connectCard, holders, KeyPsam, kernelRandom, profileNamed } from './helpers.js';
+import { clock, connectCard, holders, psamOf, kernelRandom, profileNamed } from './helpers.js';
 
 const RUNS = Number(process.env.SSCARD_FUZZ_RUNS ?? 60);
 
@@ -81,7 +81,7 @@ async function runFlow(schedule: Mutation[], flow: Flow, protocol: 'T=0' | 'T=1'
   const profile = protocol === 'T=1' ? shanghai : profileNamed('shanghai', (p) => void (p.protocol = 'T=0'));
   const { reader } = await connectCard(profile, holders.shanghai());
   const cardBugs: string[] = [];
-  const k = new SsseReader(withLayers(reader, mutating(schedule, cardBugs)), { random: kernelRandom(), clock, psam: new KeyPsam(shanghai), timeoutMs: 5 });
+  const k = new SsseReader(withLayers(reader, mutating(schedule, cardBugs)), { random: kernelRandom(), clock, psam: await psamOf(shanghai), timeoutMs: 5 });
   try {
     return { cardBugs, result: await flow(k) };
   } catch (error) {
@@ -121,7 +121,7 @@ describe('mutated card responses end in an outcome or a TransportError', () => {
       fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 40 }), async (schedule) => {
         const { reader, card } = await connectCard(shanghai, holders.shanghai());
         const cardBugs: string[] = [];
-        const k = new SsseReader(withLayers(reader, mutating(schedule, cardBugs)), { random: kernelRandom(), clock, psam: new KeyPsam(shanghai), timeoutMs: 5 });
+        const k = new SsseReader(withLayers(reader, mutating(schedule, cardBugs)), { random: kernelRandom(), clock, psam: await psamOf(shanghai), timeoutMs: 5 });
         let result: { outcome: string; balanceAfter?: number } | undefined;
         let error: unknown;
         try {

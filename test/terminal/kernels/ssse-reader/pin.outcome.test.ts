@@ -5,12 +5,14 @@ import { describe, expect, it } from 'vitest';
 import type { Profile } from '../../../../src/card/personalize/profile.js';
 import type { Holder } from '../../../../src/card/personalize/holder.js';
 import { SsseReader } from '../../../../src/terminal/kernels/ssse-reader/index.js';
-import { clock, connectCard, holders, KeyPsam, kernelRandom, profileNamed } from './helpers.js';
+import { PsamError, type PsamPort } from '../../../../src/terminal/psam/psam-port.js';
+import { clock, connectCard, holders, psamOf, kernelRandom, profileNamed } from './helpers.js';
 
 const shanghai = profileNamed('shanghai');
 const gen2 = profileNamed('gen2-3des');
 
-async function kernelFor(profile: Profile, holder: Holder, psam: KeyPsam | null = new KeyPsam(profile)) {
+async function kernelFor(profile: Profile, holder: Holder, given?: PsamPort | null) {
+  const psam = given === undefined ? await psamOf(profile) : given;
   const { reader } = await connectCard(profile, holder);
   return new SsseReader(reader, { random: kernelRandom(), clock, ...(psam ? { psam } : {}) });
 }
@@ -95,15 +97,19 @@ describe('PIN (issuer, through the PSAM)', () => {
     const other = profileNamed('shanghai', (p) => {
       p.masterKeys.SSSE.RPK = '0F0E0D0C0B0A09080706050403020100';
     });
-    const k = await kernelFor(shanghai, holders.shanghai(), new KeyPsam(other));
+    const k = await kernelFor(shanghai, holders.shanghai(), await psamOf(other));
     expect(await k.reloadPin('778899')).toMatchObject({ outcome: 'refused', sw: 0x9302 });
     expect(await k.verifyPin('123456')).toEqual({ outcome: 'verified' });
   });
 
-  it('a PSAM without key-management MACs: reload and unblock are unsupported, said so', async () => {
-    const k = await kernelFor(shanghai, holders.shanghai(), new KeyPsam(shanghai, undefined, { withoutKeyManagement: true }));
-    expect((await k.reloadPin('778899')).outcome).toBe('unsupported');
-    expect((await k.unblockPin()).outcome).toBe('unsupported');
+  it('a PSAM that refuses the key-management MAC: a psam-error outcome with its status word', async () => {
+    const psam = await psamOf(shanghai);
+    psam.keyManagementMac = async () => {
+      throw new PsamError('key-management MAC', 0x6d00, 'instruction not supported');
+    };
+    const k = await kernelFor(shanghai, holders.shanghai(), psam);
+    expect(await k.reloadPin('778899')).toMatchObject({ outcome: 'psam-error', sw: 0x6d00 });
+    expect(await k.unblockPin()).toMatchObject({ outcome: 'psam-error', sw: 0x6d00 });
   });
 
   it('without a PSAM: reload is psam-required', async () => {
@@ -116,7 +122,7 @@ describe('PIN (issuer, through the PSAM)', () => {
       p.masterKeys.SSSE.IRK = '00112233445566778899AABBCCDDEEFF';
     });
     const { reader } = await connectCard(forged, holders.shanghai());
-    const k = new SsseReader(reader, { random: kernelRandom(), clock, psam: new KeyPsam(shanghai) });
+    const k = new SsseReader(reader, { random: kernelRandom(), clock, psam: await psamOf(shanghai) });
     expect((await k.verifyPin('123456')).outcome).toBe('counterfeit');
   });
 });

@@ -35,8 +35,6 @@ export type PinOutcome =
   | { outcome: 'pin-blocked' }
   /** The card refused the command (e.g. 9302 MAC wrong, 6A80 wrong data). */
   | { outcome: 'refused'; sw: number; detail: string }
-  /** The PSAM cannot compute what the command needs. */
-  | { outcome: 'unsupported'; detail: string }
   | Interruption;
 
 export type PinStatusOutcome =
@@ -96,30 +94,15 @@ export async function changePin(ctx: KernelContext, oldPin: string, newPin: stri
   return pinResult('CHANGE PIN', cmd, r.sw, 'changed');
 }
 
-type KeyManagement =
-  | {
-      outcome: 'ready';
-      card: CardDiversification;
-      mac: NonNullable<PsamPort['keyManagementMac']>;
-      encipher: PsamPort['keyManagementEncipher'];
-    }
-  | { outcome: 'unsupported'; detail: string }
-  | Interruption;
+type KeyManagement = { outcome: 'ready'; port: PsamPort; card: CardDiversification } | Interruption;
 
-/** What reload and unblock need from the PSAM, or why it cannot. */
+/** What reload and unblock need: the PSAM and the card's diversification data. */
 async function keyManagement(ctx: KernelContext): Promise<KeyManagement> {
   const psam = await openPsam(ctx);
   if (isInterruption(psam)) return psam;
   const card = diversificationOf(ctx);
   if (!card) return { outcome: 'psam-required', detail: 'the PIN reload/unblock needs the card check first (EF05 and the ATR historical bytes)' };
-  const { keyManagementMac, keyManagementEncipher } = psam.port;
-  if (!keyManagementMac) return { outcome: 'unsupported', detail: 'this PSAM does not compute key-management MACs (PIN reload/unblock)' };
-  return {
-    outcome: 'ready',
-    card,
-    mac: keyManagementMac.bind(psam.port),
-    encipher: keyManagementEncipher ? keyManagementEncipher.bind(psam.port) : undefined,
-  };
+  return { outcome: 'ready', port: psam.port, card };
 }
 
 /**
@@ -134,7 +117,7 @@ export async function reloadPin(ctx: KernelContext, newPin: string): Promise<Pin
   if (isInterruption(challenge)) return challenge;
   const block = pinBlock(newPin);
   const macInput = keyManagementMacInput([RELOAD_PIN_MAC_CLA, ...PIN_COMMANDS.reload.slice(1)], block);
-  const mac = await psamCall(ctx, 'RELOAD PIN MAC', () => km.mac(km.card, { df: 'SSSE', kind: 'RPK' }, challenge, macInput));
+  const mac = await psamCall(ctx, 'RELOAD PIN MAC', () => km.port.keyManagementMac(km.card, { df: 'SSSE', kind: 'RPK' }, challenge, macInput));
   if (isInterruption(mac)) return mac;
   const checked = psamBytes('RELOAD PIN MAC', mac, PIN_MAC_LENGTH);
   if (isInterruption(checked)) return checked;
@@ -152,13 +135,12 @@ export async function unblockPin(ctx: KernelContext, newPin?: string): Promise<P
   if (newPin !== undefined) checkPin(newPin, 'unblockPin');
   const km = await keyManagement(ctx);
   if (km.outcome !== 'ready') return km;
-  if (newPin !== undefined && !km.encipher) return { outcome: 'unsupported', detail: 'this PSAM does not encipher under a static key (PIN unblock with a new PIN)' };
   const challenge = await getChallenge(ctx);
   if (isInterruption(challenge)) return challenge;
   const key = { df: 'SSSE' as const, kind: 'PUK' as const };
   let data: Uint8Array = new Uint8Array(0);
   if (newPin !== undefined) {
-    const enciphered = await psamCall(ctx, 'PIN UNBLOCK encipher', () => km.encipher!(km.card, key, pinBlock(newPin)));
+    const enciphered = await psamCall(ctx, 'PIN UNBLOCK encipher', () => km.port.keyManagementEncipher(km.card, key, pinBlock(newPin)));
     if (isInterruption(enciphered)) return enciphered;
     if (!(enciphered instanceof Uint8Array) || enciphered.length === 0 || enciphered.length % 8 !== 0) {
       return { outcome: 'psam-error', operation: 'PIN UNBLOCK encipher', detail: 'the PSAM answered no whole cipher blocks' };
@@ -166,7 +148,7 @@ export async function unblockPin(ctx: KernelContext, newPin?: string): Promise<P
     data = enciphered;
   }
   const h = newPin === undefined ? PIN_COMMANDS.unblock : PIN_COMMANDS.unblockAndSet;
-  const mac = await psamCall(ctx, 'PIN UNBLOCK MAC', () => km.mac(km.card, key, challenge, keyManagementMacInput(h, data)));
+  const mac = await psamCall(ctx, 'PIN UNBLOCK MAC', () => km.port.keyManagementMac(km.card, key, challenge, keyManagementMacInput(h, data)));
   if (isInterruption(mac)) return mac;
   const checked = psamBytes('PIN UNBLOCK MAC', mac, PIN_MAC_LENGTH);
   if (isInterruption(checked)) return checked;
