@@ -16,3 +16,4 @@ export type { IdentityOutcome, IdentityRefusal, CertificateView } from './steps/
 export type { WriteOutcome } from './steps/update-record.js';
 export type { ExternalAuthOutcome } from './steps/external-auth.js';
 export { formatYmd, isoDate, parseYmd } from './dates.js';
+export { describeOutcome, formatFen } from './describe.js';
