@@ -56,8 +56,8 @@ Refusals (exit 1, reason in the message or the JSON): untrusted (no path to a tr
 not-yet-valid, revoked, revocation-unknown (a CRL that does not verify or is out of date), bad-chain,
 bad-certificate, bad-signature, identity-mismatch (the certificate names another 社会保障号码 than EF06).
 
-Examples (the test CAs of a card image: sscard card cert card.json prints card, issuing CA, root):
-  sscard card cert card.json > chain.pem
+Examples:
+  sscard card cert card.json > chain.pem        # a card image's TEST chain: card, issuing CA, root
   csplit -s -z -f cert- chain.pem '/-----BEGIN CERTIFICATE-----/' '{*}'
   sscard identity --card card.json --pin 123456 --trust-root cert-02 --ca-certs cert-01
   sscard identity --card card.json --pin 123456 --trust-root cert-02 --ca-certs chain.pem --revoked crl.pem
