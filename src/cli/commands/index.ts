@@ -13,7 +13,8 @@ import { register as identity } from './identity.js';
 import { register as apdu } from './apdu.js';
 import { register as readers } from './readers.js';
 import { register as serve } from './serve.js';
+import { register as centre } from './centre.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [demo, card, psam, read, pin, debit, identity, apdu, readers, serve];
+export const commands: RegisterCommand[] = [demo, card, psam, read, pin, debit, identity, apdu, readers, serve, centre];

@@ -37,7 +37,7 @@
  * - P2 `sel` selects the master key: high nibble the kind, low nibble the DF (`psamKeySelector`).
  * - The debit keys (DPK, DTK) are used only by MAC1 / VERIFY TAC, never delivered (6985).
  */
-import { ascii, concat, readUintBE, uintBE } from '../../apdu/bytes.js';
+import { ascii, concat, fromHex, readUintBE, uintBE } from '../../apdu/bytes.js';
 import { CommandApdu } from '../../apdu/command-apdu.js';
 import { SM_ENCIPHER_PADS_FULL_BLOCK } from '../../crypto/choices.js';
 import type { KeyAlgorithm } from '../card-interface.js';
@@ -92,8 +92,7 @@ export function decodeKeyInfo(data: Uint8Array, desFamily: 'DES' | '3DES' = '3DE
 
 /** SELECT of the PSAM application by DF name (DOMAIN.md §1.1 [C]). */
 export function selectPsamApplication(): CommandApdu {
-  const aid = Uint8Array.from(PSAM_SX3_AID.match(/../g)!.map((h) => parseInt(h, 16)));
-  return CommandApdu.of({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x00, data: aid, ne: 256 });
+  return CommandApdu.of({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x00, data: fromHex(PSAM_SX3_AID), ne: 256 });
 }
 
 /** SELECT of DF01 by FID, `00 A4 00 00 02 DF01` (DOMAIN.md §1.1 [C]). */
