@@ -125,12 +125,13 @@ export async function openPsam(ctx: KernelContext): Promise<{ port: PsamPort; in
 }
 
 /** Runs a PSAM operation; the PSAM's refusal (`PsamError`) becomes a {@link PsamRefusal}. */
-export async function psamCall<T>(_ctx: KernelContext, operation: string, fn: () => Promise<T>): Promise<T | PsamRefusal> {
+export async function psamCall<T>(ctx: KernelContext, operation: string, fn: () => Promise<T>): Promise<T | PsamRefusal> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof PsamError) return { outcome: 'psam-error', operation, sw: err.sw, detail: err.message };
-    throw err;
+    if (!(err instanceof PsamError)) throw err;
+    ctx.log.warn({ operation, sw: err.sw }, 'the PSAM refused');
+    return { outcome: 'psam-error', operation, sw: err.sw, detail: err.message };
   }
 }
 

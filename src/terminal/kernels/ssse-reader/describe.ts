@@ -34,7 +34,7 @@ export function describeOutcome(outcome: { outcome: string }): string {
     case 'pin-blocked':
       return 'the PIN is BLOCKED: it can be reloaded or unblocked with a PSAM (sscard pin reload|unblock)';
     case 'refused':
-      return `the card refused${sw}${detail && ` ${detail.slice(2)}`}`;
+      return `the card refused${detail || sw}`;
     case 'rejected':
       return `external authentication with ${o.kind as string}_${o.df as string} rejected by the card: ${o.triesLeft as number} tries left`;
     case 'key-blocked':
