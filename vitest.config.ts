@@ -5,7 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // e2e tests share one pcscd; keep files from fighting over vpcd slots
+    // Files run in parallel: every e2e file starts a private pcscd with its own vpcd ports
+    // (test/e2e/private-pcscd.ts), so they never fight over slots.
     fileParallelism: true,
     pool: 'forks',
   },

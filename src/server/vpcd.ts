@@ -23,6 +23,7 @@ import type { CardInterface, SimulatedCard } from '../card/runtime/types.js';
 import { toHex } from '../apdu/bytes.js';
 import type { Transport } from '../apdu/transport.js';
 import type { Logger } from '../log.js';
+import { loadQuickAck, type QuickAck } from './quick-ack.js';
 
 /** vpcd's port for slot 0; slot n listens on `VPCD_BASE_PORT + n` (vpcd.h `VPCDPORT`). */
 export const VPCD_BASE_PORT = 35963;
@@ -62,36 +63,60 @@ export function encodeFrame(payload: Uint8Array): Uint8Array {
  * returns every frame completed so far (payloads only, in order); an incomplete tail waits for the next
  * push. It never throws and never returns a frame before all its announced bytes arrived. A zero-length
  * frame is returned as an empty payload (the caller decides it is malformed).
+ *
+ * Linear in the bytes received however they are split: a frame's buffer is allocated once its length
+ * is known (at most 65535 bytes) and filled in place, so a peer dribbling a 64 KiB frame one byte per
+ * segment costs 64 KiB of copying, not 2 GiB.
  */
 export class FrameDecoder {
-  #buffer = new Uint8Array(0);
+  #header = 0;
+  /** Header bytes seen of the frame being read (0, 1; 2 means the payload is being filled). */
+  #headerBytes = 0;
+  #frame: Uint8Array | undefined;
+  #filled = 0;
 
   /** Bytes received but not yet part of a complete frame. */
   get pending(): number {
-    return this.#buffer.length;
+    return this.#headerBytes === 2 ? 2 + this.#filled : this.#headerBytes;
   }
 
   /** Feeds received bytes; returns the frames they complete. */
   push(chunk: Uint8Array): Uint8Array[] {
-    if (chunk.length === 0) return [];
-    const buf = new Uint8Array(this.#buffer.length + chunk.length);
-    buf.set(this.#buffer, 0);
-    buf.set(chunk, this.#buffer.length);
     const frames: Uint8Array[] = [];
-    let offset = 0;
-    while (buf.length - offset >= 2) {
-      const length = (buf[offset]! << 8) | buf[offset + 1]!;
-      if (buf.length - offset - 2 < length) break;
-      frames.push(buf.slice(offset + 2, offset + 2 + length));
-      offset += 2 + length;
+    let i = 0;
+    while (i < chunk.length) {
+      if (this.#headerBytes < 2) {
+        this.#header = (this.#header << 8) | chunk[i++]!;
+        if (++this.#headerBytes < 2) continue;
+        const length = this.#header & 0xffff;
+        if (length === 0) {
+          frames.push(new Uint8Array(0));
+          this.reset();
+          continue;
+        }
+        this.#frame = new Uint8Array(length);
+        this.#filled = 0;
+        continue;
+      }
+      const frame = this.#frame!;
+      const n = Math.min(frame.length - this.#filled, chunk.length - i);
+      frame.set(chunk.subarray(i, i + n), this.#filled);
+      this.#filled += n;
+      i += n;
+      if (this.#filled === frame.length) {
+        frames.push(frame);
+        this.reset();
+      }
     }
-    this.#buffer = buf.slice(offset);
     return frames;
   }
 
   /** Drops any partial frame (after a reconnect the stream starts afresh). */
   reset(): void {
-    this.#buffer = new Uint8Array(0);
+    this.#header = 0;
+    this.#headerBytes = 0;
+    this.#frame = undefined;
+    this.#filled = 0;
   }
 }
 
@@ -111,7 +136,8 @@ export function classifyFrame(payload: Uint8Array): VpcdMessage {
 /** Serialisable state of a slot (control interface, logs). */
 export interface SlotState {
   slot: number;
-  reader: string;
+  /** The reader name pcscd shows, when known (vpcd's default configuration); null otherwise. */
+  reader: string | null;
   host: string;
   port: number;
   interface: CardInterface;
@@ -193,12 +219,28 @@ export interface VpcdClientOptions {
   port?: number;
   /** vpcd slot number, for names and state (default: port − 35963). */
   slot?: number;
+  /**
+   * The name pcscd gives this slot's reader. Default: vsmartcard's default configuration
+   * (reader.conf FRIENDLYNAME "Virtual PCD", slot n on port 35963 + n) for ports from 35963 on, else
+   * null: below 35963 the port belongs to a reader.conf of its own, whose names sscard cannot know.
+   */
+  readerName?: string | null;
   log: Logger;
   /** First reconnection delay in ms (default 100). */
   minBackoffMs?: number;
   /** Longest reconnection delay in ms (default 2000). */
   maxBackoffMs?: number;
+  /**
+   * TCP_QUICKACK on the vpcd socket (default: the `sockopt` binding, {@link loadQuickAck}). Without it
+   * each exchange waits for Linux's delayed ACK (~40 ms); see quick-ack.ts.
+   */
+  quickAck?: QuickAck;
 }
+
+/** Frames read but not yet answered beyond which the client stops reading (vpcd itself has one). */
+const MAX_FRAMES_WAITING = 32;
+/** Reading resumes once the card has caught up to this many. */
+const RESUME_FRAMES_WAITING = 4;
 
 /** Status word answered when the card path fails unexpectedly (6F00: no precise diagnosis). */
 const SW_NO_DIAGNOSIS = Uint8Array.of(0x6f, 0x00);
@@ -212,6 +254,7 @@ export class VpcdClient {
   readonly host: string;
   readonly port: number;
   readonly slotNumber: number;
+  readonly readerName: string | null;
   readonly #log: Logger;
   readonly #minBackoff: number;
   readonly #maxBackoff: number;
@@ -223,6 +266,8 @@ export class VpcdClient {
   #queue: Promise<void> = Promise.resolve();
   #connections = 0;
   #warnedUnreachable = false;
+  readonly #quickAck: QuickAck;
+  #warnedQuickAck = false;
   readonly #listeners = new Set<(event: VpcdEvent) => void>();
 
   constructor(
@@ -235,10 +280,17 @@ export class VpcdClient {
       throw new RangeError(`VpcdClient: port must be 1..65535, got ${options.port}`);
     }
     this.slotNumber = options.slot ?? Math.max(0, this.port - VPCD_BASE_PORT);
+    this.readerName = options.readerName !== undefined ? options.readerName : this.port >= VPCD_BASE_PORT ? vpcdReaderName(this.port - VPCD_BASE_PORT) : null;
     this.#log = options.log.child({ vpcd: `${this.host}:${this.port}` });
     this.#minBackoff = options.minBackoffMs ?? 100;
     this.#maxBackoff = options.maxBackoffMs ?? 2000;
     this.#backoff = this.#minBackoff;
+    this.#quickAck = options.quickAck ?? loadQuickAck();
+  }
+
+  /** Whether TCP_QUICKACK is set on the vpcd link (false: every exchange waits for delayed ACKs). */
+  get quickAck(): boolean {
+    return this.#quickAck.available;
   }
 
   /** Whether a TCP connection to vpcd is open. */
@@ -285,7 +337,7 @@ export class VpcdClient {
   state(): SlotState {
     return {
       slot: this.slotNumber,
-      reader: vpcdReaderName(this.slotNumber),
+      reader: this.readerName,
       host: this.host,
       port: this.port,
       interface: this.slot.iface,
@@ -300,15 +352,30 @@ export class VpcdClient {
     for (const l of this.#listeners) l(event);
   }
 
+  /**
+   * Re-arms TCP_QUICKACK: Linux may return to delayed ACKs after any read, so this runs on connect and
+   * before the next read, i.e. in every 'data' handler (quick-ack.ts).
+   */
+  #armQuickAck(socket: Socket): void {
+    const failure = this.#quickAck.arm(socket);
+    if (failure && !this.#warnedQuickAck) {
+      this.#warnedQuickAck = true;
+      this.#log.warn(`${failure}: exchanges through pcscd will wait for delayed ACKs (~40 ms each)`);
+    }
+  }
+
   #connect(): void {
     if (this.#stopped) return;
     const socket = connect({ host: this.host, port: this.port });
+    // vpcd waits for every answer: send it at once (no Nagle), in one write (encodeFrame), and
+    // acknowledge vpcd's segments at once (TCP_QUICKACK), or its second send() stalls ~40 ms.
     socket.setNoDelay(true);
     this.#socket = socket;
     const decoder = new FrameDecoder();
     let receivedFrame = false;
     let lastError: string | undefined;
     socket.on('connect', () => {
+      this.#armQuickAck(socket);
       this.#warnedUnreachable = false;
       this.#connected = true;
       this.#connections++;
@@ -316,11 +383,33 @@ export class VpcdClient {
       this.#log[this.slot.inserted ? 'info' : 'debug']('connected to vpcd');
       this.#emit({ type: 'connected' });
     });
+    // Back-pressure: vpcd sends one message and waits for its answer, so more than a few frames waiting
+    // means a peer that floods (garbage, or not vpcd): stop reading until the card has caught up, and
+    // while the peer does not read our answers. Memory stays bounded whatever arrives.
+    let waiting = 0;
+    const flow = () => {
+      if (socket.destroyed) return;
+      const hold = waiting > MAX_FRAMES_WAITING || socket.writableNeedDrain;
+      if (hold && !socket.isPaused()) socket.pause();
+      else if (!hold && waiting <= RESUME_FRAMES_WAITING && socket.isPaused()) socket.resume();
+    };
+    socket.on('drain', flow);
     socket.on('data', (chunk: Buffer) => {
+      this.#armQuickAck(socket);
       for (const frame of decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length))) {
         receivedFrame = true;
-        this.#queue = this.#queue.then(() => this.#handle(socket, frame));
+        waiting++;
+        this.#queue = this.#queue
+          .then(() => this.#handle(socket, frame))
+          // #handle answers every failure of the card itself; anything escaping it is a bug of this
+          // client: log it, and keep the chain (and so the card) serving.
+          .catch((err: unknown) => this.#log.error({ err }, 'vpcd client failed on a frame'))
+          .finally(() => {
+            waiting--;
+            flow();
+          });
       }
+      flow();
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       lastError = err.code ?? err.message;
@@ -397,8 +486,10 @@ export class VpcdClient {
         }
         case 'apdu': {
           if (!slot.inserted) {
-            // vpcd only sends APDUs to a present card; a removed card cannot answer: drop the link,
-            // which pcscd reports as a communication error / removed card.
+            // vpcd only sends APDUs to a present card; a removed card cannot answer: drop the link.
+            // vpcd then ejects the card (its next presence poll reports it removed); the client's
+            // SCardTransmit itself gets SCARD_S_SUCCESS with an empty response (vpcd.c
+            // vicc_transmit returns 0 bytes, IFDHTransmitToICC IFD_SUCCESS) — no status word.
             this.#log.warn('APDU for a removed card: closing the connection');
             return 'drop';
           }

@@ -123,3 +123,27 @@ export const BLOCKED_SELECT_SW = 0x6283;
  * independent (issue 4) [R]. SELECT of any of them then answers this status word (EMV: 6A81).
  */
 export const CARD_BLOCKED_SW = 0x6a81;
+
+/**
+ * Issuer script commands the card accepts (EMV 4.3 Book 3 §10.10 and the PBOC application's own
+ * commands, JR/T 0025.5; DOMAIN.md §2 [C]), as `[CLA, INS, P1, P2]` (P1P2 of PUT DATA is the tag,
+ * of UPDATE RECORD the record and SFI, of PIN CHANGE/UNBLOCK 0000 unblock / 0002 change). Every one
+ * ends with the script MAC (`SCRIPT_MAC_LENGTH`).
+ */
+export const SCRIPT_COMMANDS = {
+  putData: [0x04, 0xda],
+  updateRecord: [0x04, 0xdc],
+  applicationBlock: [0x84, 0x1e, 0x00, 0x00],
+  applicationUnblock: [0x84, 0x18, 0x00, 0x00],
+  cardBlock: [0x84, 0x16, 0x00, 0x00],
+  pinUnblock: [0x84, 0x24, 0x00, 0x00],
+  pinChange: [0x84, 0x24, 0x00, 0x02],
+} as const;
+
+/**
+ * PIN CHANGE (84 24 00 02) data [R]: the new PIN as an ISO 9564-1 format 2 PIN block (8 bytes:
+ * `2L PPPP…FF`), followed by `80 00…` only when it does not fill the cipher's block (SM4: 16 bytes;
+ * 3DES: the 8-byte block is enciphered as it is), enciphered in ECB under the session key of the ENC
+ * UDK at the transaction's ATC.
+ */
+export const PIN_CHANGE_BLOCK_FORMAT = 0x2;

@@ -15,15 +15,23 @@ export interface RunResult {
   stderr: string;
 }
 
+/** Options of {@link run} and {@link sscard}. */
+export interface RunOptions {
+  timeoutMs?: number;
+  input?: string;
+  /** Environment of the child (default `process.env`); pass a test pcscd's `env` for PC/SC programs. */
+  env?: NodeJS.ProcessEnv;
+}
+
 /** Runs `node bin/sscard.js …` to completion. */
-export function sscard(args: string[], options: { timeoutMs?: number } = {}): Promise<RunResult> {
+export function sscard(args: string[], options: RunOptions = {}): Promise<RunResult> {
   return run(process.execPath, [SSCARD, ...args], options);
 }
 
 /** Runs a program to completion (killed after the timeout). */
-export function run(cmd: string, args: string[], options: { timeoutMs?: number; input?: string } = {}): Promise<RunResult> {
+export function run(cmd: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += String(d)));
@@ -44,8 +52,8 @@ export class Background {
   output = '';
   #exit: Promise<number | null>;
 
-  constructor(cmd: string, args: string[]) {
-    this.child = spawn(cmd, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  constructor(cmd: string, args: string[], options: { env?: NodeJS.ProcessEnv } = {}) {
+    this.child = spawn(cmd, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
     this.child.stdout!.on('data', (d) => (this.output += String(d)));
     this.child.stderr!.on('data', (d) => (this.output += String(d)));
     this.#exit = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));

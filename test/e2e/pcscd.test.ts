@@ -1,28 +1,27 @@
 /**
  * End to end through the real PC/SC stack: `sscard serve` puts a personalised Shanghai card into
- * vsmartcard's vpcd slot 1 ("Virtual PCD 00 01"), and independent PC/SC programs (pcsc-tools' scriptor
- * and pcsc_scan, OpenSC's opensc-tool) as well as sscard's own PC/SC transport talk to it through pcscd.
+ * vsmartcard's vpcd slot 1 and a Sichuan (T=0) card into slot 0 of a pcscd of this file's own
+ * (test/e2e/private-pcscd.ts), and independent PC/SC programs (pcsc-tools' scriptor and pcsc_scan,
+ * OpenSC's opensc-tool) as well as sscard's own PC/SC transport talk to them through pcscd.
  *
  * Expected values come from outside the server code: the ATR from the card image file, the cardholder
  * data from the holder fixture (decoded with the platform's GBK decoder), the status words from
  * DOMAIN.md §1.3, and the removal/insertion events from pcsc_scan itself.
  *
- * All pcscd tests live in this one file: they share one pcscd and its vpcd slots and must not run
- * concurrently. Skipped, with a note, where pcscd or vpcd is not installed (.ci/run installs both).
+ * The tests of this file run in order on that pcscd (its slots, its reader names, its restarts); other
+ * files have pcscds of their own. Skipped, with a note, where pcscd or vpcd is not installed (.ci/run
+ * installs both).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensurePcscd, onPath, probePcscd, type PcscdHandle } from './pcscd-env.js';
-import { Background, control, eventually, REPO, run, SSCARD, sscard } from './helpers.js';
-import { lockSharedVpcd } from './shared-vpcd-lock.js';
+import { onPath, probePcscd, startPrivatePcscd, type TestPcscd } from './private-pcscd.js';
+import { Background, control, eventually, REPO, run as runProgram, SSCARD, sscard as runSscard, type RunOptions } from './helpers.js';
 
-const probe = probePcscd();
+const probe = probePcscd({ slots: 2 });
 if (!probe.ok) console.warn(`[e2e] skipping the pcscd end-to-end tests: ${probe.reason}`);
 
-const READER = 'Virtual PCD 00 01'; // slot 1: the Shanghai card (T=1)
-const READER_T0 = 'Virtual PCD 00 00'; // slot 0: the Sichuan card (T=0)
 const SSSE_AID = '7378312E73682EC9E7BBE1B1A3D5CF'; // "sx1.sh.社会保障" in GBK, DOMAIN.md §1.1
 const SELECT_SSSE = `00A404000F${SSSE_AID}`;
 const SELECT_EF06 = '00A4020002EF06';
@@ -55,7 +54,12 @@ const hexOfAscii = (s: string) => Buffer.from(s, 'ascii').toString('hex').toUppe
 const decodeAn = (hex: string) => new TextDecoder('gbk').decode(Buffer.from(hex, 'hex')).replace(/\0+$/, '');
 
 describe.skipIf(!probe.ok)('through pcscd and vpcd', () => {
-  let pcscd: PcscdHandle;
+  let pcscd: TestPcscd;
+  let READER: string; // slot 1: the Shanghai card (T=1)
+  let READER_T0: string; // slot 0: the Sichuan card (T=0)
+  // Every PC/SC program of this file talks to this file's pcscd.
+  const run = (cmd: string, args: string[], options: RunOptions = {}) => runProgram(cmd, args, { env: pcscd.env, ...options });
+  const sscard = (args: string[], options: RunOptions = {}) => runSscard(args, { env: pcscd.env, ...options });
   let dir: string;
   let cardFile: string;
   let cardFileT0: string;
@@ -63,13 +67,11 @@ describe.skipIf(!probe.ok)('through pcscd and vpcd', () => {
   let traceFile: string;
   let serve: Background;
   let atrHex: string;
-  let unlock: (() => Promise<void>) | undefined;
-
-  // the vpcd slots are shared with psam-pcscd.test.ts: wait for them, however long its run takes
-  beforeAll(async () => void (unlock = await lockSharedVpcd()), 600_000);
 
   beforeAll(async () => {
-    pcscd = await ensurePcscd();
+    pcscd = await startPrivatePcscd({ slots: 2 });
+    READER = pcscd.readerName(1);
+    READER_T0 = pcscd.readerName(0);
     dir = mkdtempSync(join(tmpdir(), 'sscard-e2e-'));
     cardFile = join(dir, 'card.json');
     cardFileT0 = join(dir, 'sichuan.json');
@@ -82,9 +84,9 @@ describe.skipIf(!probe.ok)('through pcscd and vpcd', () => {
     const image = JSON.parse(readFileSync(cardFile, 'utf8')) as { atr: { contact: string } };
     atrHex = image.atr.contact.toUpperCase();
     serve = new Background(process.execPath, [
-      // One process, two cards on consecutive slots: 35963 (slot 0) and 35964 (slot 1).
-      SSCARD, 'serve', '--card', cardFileT0, '--card', cardFile, '--port', '35963', '--control', controlSocket, '--trace', traceFile, '--log-level', 'debug',
-    ]);
+      // One process, two cards on consecutive ports: slot 0 and slot 1.
+      SSCARD, 'serve', '--card', cardFileT0, '--card', cardFile, '--port', String(pcscd.port(0)), '--control', controlSocket, '--trace', traceFile, '--log-level', 'debug',
+    ], { env: pcscd.env });
     await serve.waitFor(/control interface on/, 'sscard serve to start');
     await eventually(async () => {
       const { json } = await control(controlSocket, 'GET', '/cards');
@@ -94,14 +96,13 @@ describe.skipIf(!probe.ok)('through pcscd and vpcd', () => {
 
   afterEach((ctx) => {
     // On a failure, show what the server saw (vpcd connections, control requests, errors).
-    if (ctx.task.result?.state === 'fail' && serve) console.error(`[e2e] sscard serve output:\n${serve.output.slice(-4000)}`);
+    if (ctx.task.result?.state === 'fail' && serve) console.error(`[e2e] sscard serve output:\n${serve.output.slice(-4000)}\n[e2e] pcscd output:\n${pcscd?.output().slice(-2000)}`);
   });
 
   afterAll(async () => {
     if (serve) await serve.stop('SIGTERM');
     await pcscd?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
-    await unlock?.();
   });
 
   it('sscard readers lists the virtual reader with the card and its ATR', async () => {
@@ -116,7 +117,7 @@ describe.skipIf(!probe.ok)('through pcscd and vpcd', () => {
     const line = list.stdout.split('\n').find((l) => l.includes(READER));
     expect(line, list.stdout).toBeDefined();
     const index = line!.trim().split(/\s+/)[0]!;
-    expect(index).toBe('1'); // slot 0 and 1 of vpcd are the only readers here
+    if (pcscd.kind === 'private') expect(index).toBe('1'); // slots 0 and 1 are the only readers of a private pcscd
     const r = await run('opensc-tool', ['-r', index, '-a']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim().toUpperCase().replaceAll(':', '')).toBe(atrHex);
@@ -160,7 +161,7 @@ describe.skipIf(!probe.ok)('through pcscd and vpcd', () => {
   });
 
   it.skipIf(!onPath('pcsc_scan'))('pcsc_scan sees a removal and a re-insertion made through the control interface', async () => {
-    const scan = new Background('pcsc_scan', ['-n']);
+    const scan = new Background('pcsc_scan', ['-n'], { env: pcscd.env });
     try {
       const readerBlock = (state: string) => new RegExp(`Reader \\d+: ${READER}\\s+Event number: \\d+\\s+Card state: ${state}`);
       let at = await scan.waitFor(readerBlock('Card inserted'), 'pcsc_scan to report the card');
@@ -183,7 +184,7 @@ describe.skipIf(!probe.ok)('through pcscd and vpcd', () => {
 
   it('serves a T=0 card: the card answers 61xx, GET RESPONSE fetches the data (scriptor and sscard)', async () => {
     const control0 = (await control(controlSocket, 'GET', '/cards/0')).json;
-    expect(control0).toMatchObject({ slot: 0, reader: READER_T0, inserted: true });
+    expect(control0).toMatchObject({ slot: 0, port: pcscd.port(0), inserted: true });
     if (onPath('scriptor')) {
       const first = await run('scriptor', ['-r', READER_T0], { input: `${SELECT_SSSE}\n` });
       const [answer] = scriptorResponses(first.stdout);
@@ -204,16 +205,15 @@ describe.skipIf(!probe.ok)('through pcscd and vpcd', () => {
   });
 
   it('keeps the card state when pcscd restarts (sscard reconnects by itself)', async (ctx) => {
-    if (pcscd.startedPid === undefined) {
-      console.warn('[e2e] pcscd restart test skipped: the running pcscd was not started by the tests');
+    if (!pcscd.canRestart) {
+      console.warn("[e2e] pcscd restart test skipped: the shared system pcscd is not the tests' to restart");
       ctx.skip();
     }
     const wrongPin = '0020000003999999'; // VERIFY with a wrong PIN: 63Cx, x tries left (DOMAIN.md §1.3)
     const first = JSON.parse((await sscard(['apdu', '--reader', READER, '--json', SELECT_SSSE, wrongPin])).stdout) as Array<{ sw: string }>;
     const left = Number.parseInt(first[1]!.sw.slice(3), 16);
     expect(first[1]!.sw).toMatch(/^63C[0-9A-F]$/);
-    await pcscd.stop();
-    pcscd = await ensurePcscd();
+    await pcscd.restart();
     await eventually(async () => {
       const r = await sscard(['readers', '--json']);
       const readers = r.code === 0 ? (JSON.parse(r.stdout) as Array<{ name: string; cardPresent: boolean }>) : [];

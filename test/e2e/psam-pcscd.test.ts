@@ -1,14 +1,13 @@
 /**
  * The PSAM through the real PC/SC stack: `sscard serve --card card.json --psam psam.json` puts the card in
- * vpcd slot 0 ("Virtual PCD 00 00") and the PSAM in slot 1 ("Virtual PCD 00 01"), as a reader with a SAM
- * slot; the terminal's PsamClient reaches the PSAM with PcscReader, the card with a second PcscReader.
+ * vpcd slot 0 and the PSAM in slot 1 of a private pcscd (test/e2e/private-pcscd.ts), as a reader with a
+ * SAM slot; the terminal's PsamClient reaches the PSAM with PcscReader, the card with a second PcscReader.
  *
  * Expected values come from outside the code under test: the OpenSSL known answers of
  * test/card/psam/psam.vectors.test.ts, the PSAM image file (`sscard psam show --json`), and the card's own
  * verdict (9000 to EXTERNAL AUTHENTICATE, to a DEBIT with the PSAM's MAC1).
  *
- * Skipped, with a note, where pcscd or vpcd is not installed. Takes turns with pcscd.test.ts for the two
- * vpcd slots (shared-vpcd-lock.ts).
+ * Skipped, with a note, where pcscd or vpcd is not installed.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,30 +20,31 @@ import { layered } from '../../src/apdu/transport.js';
 import { decodeInitResponse, encodeDebit, encodeInit } from '../../src/spec/ssse/medical-debit.js';
 import { PcscReader } from '../../src/terminal/readers/pcsc.js';
 import { PsamClient } from '../../src/terminal/psam/psam-client.js';
-import { ensurePcscd, probePcscd, type PcscdHandle } from './pcscd-env.js';
-import { Background, control, eventually, SSCARD, sscard } from './helpers.js';
-import { lockSharedVpcd } from './shared-vpcd-lock.js';
+import { probePcscd, startPrivatePcscd, type TestPcscd } from './private-pcscd.js';
+import { Background, control, eventually, SSCARD, sscard as runSscard } from './helpers.js';
 
-const probe = probePcscd();
+const probe = probePcscd({ slots: 2 });
 if (!probe.ok) console.warn(`[e2e] skipping the PSAM pcscd tests: ${probe.reason}`);
 
-const CARD_READER = 'Virtual PCD 00 00';
-const PSAM_READER = 'Virtual PCD 00 01';
 const TERMINAL_ID = '310000000123';
 const SELECT_SSSE = '00A404000F7378312E73682EC9E7BBE1B1A3D5CF';
 
 describe.skipIf(!probe.ok)('the PSAM served through pcscd (sscard serve --psam)', () => {
-  let unlock: (() => Promise<void>) | undefined;
-  let pcscd: PcscdHandle | undefined;
+  let pcscd: TestPcscd | undefined;
+  let CARD_READER: string;
+  let PSAM_READER: string;
+  const sscard = (args: string[]) => runSscard(args, { env: pcscd!.env });
   let dir: string;
   let psamFile: string;
   let serve: Background | undefined;
   const readers: PcscReader[] = [];
 
-  beforeAll(async () => void (unlock = await lockSharedVpcd()), 600_000);
-
   beforeAll(async () => {
-    pcscd = await ensurePcscd();
+    pcscd = await startPrivatePcscd({ slots: 2 });
+    // this process's own PC/SC clients (PcscReader) use the same pcscd: set before the first context
+    if (pcscd.socketPath) process.env.PCSCLITE_CSOCK_NAME = pcscd.socketPath;
+    CARD_READER = pcscd.readerName(0);
+    PSAM_READER = pcscd.readerName(1);
     dir = mkdtempSync(join(tmpdir(), 'sscard-e2e-psam-'));
     const cardFile = join(dir, 'card.json');
     psamFile = join(dir, 'psam.json');
@@ -56,7 +56,7 @@ describe.skipIf(!probe.ok)('the PSAM served through pcscd (sscard serve --psam)'
       const r = await sscard(args);
       expect(r.code, r.stderr).toBe(0);
     }
-    serve = new Background(process.execPath, [SSCARD, 'serve', '--card', cardFile, '--psam', psamFile, '--port', '35963', '--control', socket, '--log-level', 'info']);
+    serve = new Background(process.execPath, [SSCARD, 'serve', '--card', cardFile, '--psam', psamFile, '--port', String(pcscd.port(0)), '--control', socket, '--log-level', 'info'], { env: pcscd.env });
     await serve.waitFor(/control interface on/, 'sscard serve to start');
     await eventually(async () => {
       const { json } = await control(socket, 'GET', '/cards');
@@ -73,7 +73,6 @@ describe.skipIf(!probe.ok)('the PSAM served through pcscd (sscard serve --psam)'
     if (serve) await serve.stop('SIGTERM');
     await pcscd?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
-    await unlock?.();
   });
 
   async function connected(name: string): Promise<PcscReader> {

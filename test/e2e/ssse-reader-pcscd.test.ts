@@ -6,8 +6,7 @@
  * … --psam …` on a copy of the same images.
  *
  * Expected values: the holder fixture and the profile (DOMAIN.md §1.6 field order), the PSAM image's
- * terminal number, and the card's own state. Skipped, with a note, where pcscd or vpcd is missing; takes
- * turns with the other e2e files for the two vpcd slots (shared-vpcd-lock.ts).
+ * terminal number, and the card's own state. Skipped, with a note, where pcscd or vpcd is missing.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -20,15 +19,12 @@ import { parseProfile } from '../../src/card/personalize/profile.js';
 import { buildTrustStore, SsseReader } from '../../src/terminal/kernels/ssse-reader/index.js';
 import { PcscReader } from '../../src/terminal/readers/pcsc.js';
 import { PsamClient } from '../../src/terminal/psam/psam-client.js';
-import { ensurePcscd, probePcscd, type PcscdHandle } from './pcscd-env.js';
-import { Background, control, eventually, REPO, SSCARD, sscard } from './helpers.js';
-import { lockSharedVpcd } from './shared-vpcd-lock.js';
+import { probePcscd, startPrivatePcscd, type TestPcscd } from './private-pcscd.js';
+import { Background, control, eventually, REPO, SSCARD, sscard as runSscard } from './helpers.js';
 
-const probe = probePcscd();
+const probe = probePcscd({ slots: 2 });
 if (!probe.ok) console.warn(`[e2e] skipping the SSSE reader pcscd tests: ${probe.reason}`);
 
-const CARD_READER = 'Virtual PCD 00 00';
-const PSAM_READER = 'Virtual PCD 00 01';
 const TERMINAL_ID = '310000000456';
 const holder = JSON.parse(readFileSync(join(REPO, 'fixtures/holders/shanghai-li.json'), 'utf8')) as { idNumber: string; cardNumber: string; name: string; serial: string };
 
@@ -39,16 +35,20 @@ function cardIdentifier(region: string, serial: string): string {
 }
 
 describe.skipIf(!probe.ok)('the SSSE reader kernel through pcscd (card and PSAM in two readers)', () => {
-  let unlock: (() => Promise<void>) | undefined;
-  let pcscd: PcscdHandle | undefined;
+  let pcscd: TestPcscd | undefined;
+  let CARD_READER: string;
+  let PSAM_READER: string;
+  const sscard = (args: string[]) => runSscard(args, { env: pcscd!.env });
   let dir: string;
   let serve: Background | undefined;
   const readers: PcscReader[] = [];
 
-  beforeAll(async () => void (unlock = await lockSharedVpcd()), 600_000);
-
   beforeAll(async () => {
-    pcscd = await ensurePcscd();
+    pcscd = await startPrivatePcscd({ slots: 2 });
+    // this process's own PC/SC clients (PcscReader) use the same pcscd: set before the first context
+    if (pcscd.socketPath) process.env.PCSCLITE_CSOCK_NAME = pcscd.socketPath;
+    CARD_READER = pcscd.readerName(0);
+    PSAM_READER = pcscd.readerName(1);
     dir = mkdtempSync(join(tmpdir(), 'sscard-e2e-ssse-'));
     const socket = join(dir, 'control.sock');
     for (const args of [
@@ -61,7 +61,7 @@ describe.skipIf(!probe.ok)('the SSSE reader kernel through pcscd (card and PSAM 
     // the in-process twin of the served card and PSAM (the served files are in use by sscard serve)
     copyFileSync(join(dir, 'card.json'), join(dir, 'card-copy.json'));
     copyFileSync(join(dir, 'psam.json'), join(dir, 'psam-copy.json'));
-    serve = new Background(process.execPath, [SSCARD, 'serve', '--card', join(dir, 'card.json'), '--psam', join(dir, 'psam.json'), '--port', '35963', '--control', socket, '--log-level', 'info']);
+    serve = new Background(process.execPath, [SSCARD, 'serve', '--card', join(dir, 'card.json'), '--psam', join(dir, 'psam.json'), '--port', String(pcscd.port(0)), '--control', socket, '--log-level', 'info'], { env: pcscd.env });
     await serve.waitFor(/control interface on/, 'sscard serve to start');
     await eventually(async () => {
       const { json } = await control(socket, 'GET', '/cards');
@@ -78,7 +78,6 @@ describe.skipIf(!probe.ok)('the SSSE reader kernel through pcscd (card and PSAM 
     if (serve) await serve.stop('SIGTERM');
     await pcscd?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
-    await unlock?.();
   });
 
   async function kernel(): Promise<SsseReader> {

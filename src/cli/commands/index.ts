@@ -14,7 +14,8 @@ import { register as apdu } from './apdu.js';
 import { register as readers } from './readers.js';
 import { register as serve } from './serve.js';
 import { register as centre } from './centre.js';
+import { register as issuer } from './issuer.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [demo, card, psam, read, pin, debit, identity, apdu, readers, serve, centre];
+export const commands: RegisterCommand[] = [demo, card, psam, read, pin, debit, identity, apdu, readers, serve, issuer, centre];

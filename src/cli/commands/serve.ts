@@ -11,7 +11,8 @@ import type { CardInterface } from '../../card/runtime/types.js';
 import type { Logger } from '../../log.js';
 import { loggerFor } from '../logging.js';
 import { createControlServer, parseControlAddress, type ControlServer } from '../../server/control.js';
-import { CardSlot, VpcdClient, VPCD_BASE_PORT, vpcdReaderName } from '../../server/vpcd.js';
+import { CardSlot, VpcdClient, VPCD_BASE_PORT } from '../../server/vpcd.js';
+import { loadQuickAck, type QuickAck } from '../../server/quick-ack.js';
 import { SimulatedTransport } from '../../card/simulated-transport.js';
 import { UserError } from '../errors.js';
 import { openCardForCli, traceLogger } from '../transport-options.js';
@@ -57,11 +58,17 @@ function untilSignal(): Promise<NodeJS.Signals> {
 export async function startServing(
   opts: Omit<ServeOptions, 'logLevel'>,
   log: Logger,
+  deps: { quickAck?: QuickAck } = {},
 ): Promise<{ served: Served[]; control: ControlServer | undefined; stop(): Promise<void> }> {
   const basePort = parsePort(opts.port);
   if (opts.card.length === 0) throw new UserError('--card <file> is required (repeat it to serve several cards)');
   if (basePort + opts.card.length + (opts.psam ? 1 : 0) - 1 > 65535) throw new UserError('--port: not enough ports for all cards');
   const trace = traceLogger(opts.trace);
+  const quickAck = deps.quickAck ?? loadQuickAck();
+  if (!quickAck.available) {
+    // Said once per process: the cards still work, every exchange through pcscd just takes ~40 ms.
+    log.warn(`slow link to vpcd: TCP_QUICKACK is not available (${quickAck.reason}); every exchange through pcscd will take about 40 ms (docs/pcsc.md, "Speed")`);
+  }
   const served: Served[] = [];
   let control: ControlServer | undefined;
   const stop = async () => {
@@ -88,7 +95,7 @@ export async function startServing(
         : traceLayer(log.child({ slot: slotNumber }), { level: 'debug' });
       const transport = layered(new SimulatedTransport(card, { interface: iface, powerOn: false }), tracing);
       const slot = new CardSlot(card, iface, transport);
-      const client = new VpcdClient(slot, { host: opts.host, port, slot: slotNumber, log: log.child({ slot: slotNumber }) });
+      const client = new VpcdClient(slot, { host: opts.host, port, slot: slotNumber, log: log.child({ slot: slotNumber }), quickAck });
       served.push({
         file,
         client,
@@ -99,9 +106,12 @@ export async function startServing(
         },
       });
       client.start();
+      const reader = client.readerName;
       log.info(
-        { [what === 'PSAM' ? 'psam' : 'card']: file, reader: vpcdReaderName(slotNumber), host: opts.host, port, interface: iface },
-        `serving ${what === 'PSAM' ? 'the PSAM ' : ''}${file} as reader "${vpcdReaderName(slotNumber)}" (vpcd ${opts.host}:${port}, ${iface})`,
+        { [what === 'PSAM' ? 'psam' : 'card']: file, reader, slot: slotNumber, host: opts.host, port, interface: iface },
+        reader
+          ? `serving ${what === 'PSAM' ? 'the PSAM ' : ''}${file} as reader "${reader}" (vpcd ${opts.host}:${port}, ${iface})`
+          : `serving ${what === 'PSAM' ? 'the PSAM ' : ''}${file} in slot ${slotNumber} (vpcd ${opts.host}:${port}, ${iface}; reader name from your reader.conf)`,
       );
     }
     if (opts.control) {
