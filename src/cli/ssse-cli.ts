@@ -5,7 +5,8 @@
  * cli-table3 measures with string-width).
  *
  * Exit codes: 0 the operation succeeded; 1 the card, the PSAM or the terminal's checks refused (the
- * outcome is printed, or given as JSON with --json) or a reader failed; 2 usage.
+ * outcome is printed, or given as JSON with --json), a reader failed or a file (blacklist, trust) cannot
+ * be used; 2 usage.
  */
 import { readFileSync } from 'node:fs';
 import Table from 'cli-table3';
@@ -16,7 +17,8 @@ import type { Logger } from '../log.js';
 import { isValidPin } from '../spec/ssse/pin-commands.js';
 import { Blacklist, BlacklistError, describeOutcome, formatFen, SsseReader } from '../terminal/kernels/ssse-reader/index.js';
 import { PsamClient } from '../terminal/psam/psam-client.js';
-import { UserError } from './errors.js';
+import { FailureError, UsageError } from './errors.js';
+import { writeJson } from './output.js';
 import { loggerFor } from './logging.js';
 import { addReaderOptions, openReaders, readerHelp, type ReaderOptionValues } from './reader-options.js';
 import { exitWhenDone } from './transport-options.js';
@@ -40,12 +42,13 @@ export const SSSE_HELP = `${readerHelp(true)}
 
 Every command first checks the card (LD/T 32.7 §5.4): with a PSAM, INTERNAL AUTHENTICATE verified by
 the PSAM; then EF05 and the blacklist. A counterfeit, blacklisted, blocked or non-SSSE card stops there.
-Exit codes: 0 done; 1 refused (by the card, the PSAM or the checks) or a reader failure; 2 usage.`;
+Exit codes: 0 done; 1 refused (by the card, the PSAM or the checks), a reader failure or a file that
+cannot be used; 2 usage.`;
 
 /** A PIN option, checked (4 to 12 digits). */
 export function pinOption(value: string | undefined, option: string): string {
-  if (value === undefined) throw new UserError(`${option} <digits> is required`);
-  if (!isValidPin(value)) throw new UserError(`${option} must be 4 to 12 digits`);
+  if (value === undefined) throw new UsageError(`${option} <digits> is required`);
+  if (!isValidPin(value)) throw new UsageError(`${option} must be 4 to 12 digits`);
   return value;
 }
 
@@ -55,12 +58,12 @@ function loadBlacklist(file: string | undefined): Blacklist {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UserError(`blacklist ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw new FailureError(`blacklist ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
   try {
     return Blacklist.parse(text, file);
   } catch (err) {
-    if (err instanceof BlacklistError) throw new UserError(err.message);
+    if (err instanceof BlacklistError) throw new FailureError(err.message);
     throw err;
   }
 }
@@ -89,7 +92,7 @@ export async function withSsseReader<T>(
     });
     return await body(kernel, log);
   } catch (err) {
-    if (err instanceof TransportError) throw new UserError(err.message, 1);
+    if (err instanceof TransportError) throw new FailureError(err.message);
     throw err;
   } finally {
     await opened.close();
@@ -99,22 +102,16 @@ export async function withSsseReader<T>(
 
 /** Ends a command whose outcome is not a success: JSON on stdout when asked, one line on stderr, exit 1. */
 export function refuse(values: { json?: boolean }, outcome: { outcome: string }, json?: unknown): never {
-  if (values.json) process.stdout.write(`${JSON.stringify(json ?? outcome, jsonReplacer, 2)}\n`);
-  throw new UserError(describeOutcome(outcome), 1);
-}
-
-/** JSON.stringify replacer: bytes as hex (dates are converted by the callers' views). */
-export function jsonReplacer(_key: string, value: unknown): unknown {
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex').toUpperCase();
-  return value;
+  if (values.json) writeJson(json ?? outcome);
+  throw new FailureError(describeOutcome(outcome));
 }
 
 export { formatFen };
 
-/** An amount in yuan with at most two decimals ("12.50") as fen; a UserError for anything else. */
+/** An amount in yuan with at most two decimals ("12.50") as fen; a UsageError for anything else. */
 export function parseAmount(text: string, option: string): number {
   const m = /^(\d{1,8})(?:\.(\d{1,2}))?$/.exec(text);
-  if (!m) throw new UserError(`${option} must be an amount in yuan with at most two decimals (e.g. 12.50), got "${text}"`);
+  if (!m) throw new UsageError(`${option} must be an amount in yuan with at most two decimals (e.g. 12.50), got "${text}"`);
   return Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
 }
 

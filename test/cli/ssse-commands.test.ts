@@ -80,7 +80,7 @@ describe('sscard read / pin / debit / identity', () => {
     expect(r.stderr).toBe(`sscard: card check: the card ${id} is BLACKLISTED (正式挂失) (line 2 of the blacklist)\n`);
     writeFileSync(f('bad.txt'), 'not-an-identifier\n');
     const bad = run(['read', '--card', card, '--blacklist', f('bad.txt')]);
-    expect(bad.code).toBe(2);
+    expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^sscard: .*bad\.txt: line 1: .* is not a card identifier/);
   });
 

@@ -4,7 +4,8 @@
  * records read back.
  */
 import type { Command } from 'commander';
-import { addSsseOptions, formatFen, jsonReplacer, parseAmount, pinOption, refuse, SSSE_HELP, table, withSsseReader, type SsseOptionValues } from '../ssse-cli.js';
+import { addSsseOptions, formatFen, parseAmount, pinOption, refuse, SSSE_HELP, table, withSsseReader, type SsseOptionValues } from '../ssse-cli.js';
+import { writeJson, writeOut } from '../output.js';
 import { beijingTime } from '../ssse-views.js';
 
 interface DebitOptions extends SsseOptionValues {
@@ -63,10 +64,10 @@ Examples:
         settlementRecord: r.settlement,
       };
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(view, jsonReplacer, 2)}\n`);
+        writeJson(view);
         return;
       }
-      process.stdout.write(
+      writeOut(
         `${table([
           ['扣款 debited', `${view.amount} CNY from the personal account (自付 ${view.selfPay}, 统筹 ${view.fund})`],
           ['余额 balance', `${view.balanceBefore} → ${view.balanceAfter} CNY`],

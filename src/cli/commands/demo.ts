@@ -23,7 +23,8 @@ import { SimulatedTransport } from '../../card/simulated-transport.js';
 import { contactlessTour, ssseTour, TourError, type TourReport } from '../../terminal/flows/card-tour.js';
 import { buildTrustStore, SsseReader } from '../../terminal/kernels/ssse-reader/index.js';
 import { table } from '../ssse-cli.js';
-import { UserError } from '../errors.js';
+import { FailureError, UsageError } from '../errors.js';
+import { writeOut } from '../output.js';
 import { loadProfile } from './card.js';
 
 /** A layer that prints every exchange as `> command` / `< response  SW meaning`. */
@@ -68,8 +69,8 @@ Examples:
   sscard demo --out card.json && sscard card show card.json`,
     )
     .action(async (opts: { profile: string; seed: string; apdus: boolean; out?: string }) => {
-      if (!/^\d+$/.test(opts.seed) || Number(opts.seed) > 0xffffffff) throw new UserError(`--seed must be an integer 0..4294967295, got "${opts.seed}"`);
-      const out = (line: string) => process.stdout.write(`${line}\n`);
+      if (!/^\d+$/.test(opts.seed) || Number(opts.seed) > 0xffffffff) throw new UsageError(`--seed must be an integer 0..4294967295, got "${opts.seed}"`);
+      const out = (line: string) => writeOut(`${line}\n`);
       const random = seededRandom(Number(opts.seed));
       const clock = systemClock;
       const profile = loadProfile(opts.profile);
@@ -77,8 +78,12 @@ Examples:
       out(`Personalising a ${profile.name} card for ${holder.name} (card number ${holder.cardNumber}) …`);
       const image = personalize(profile, holder, { random, clock });
       if (opts.out) {
-        if (existsSync(opts.out)) throw new UserError(`${opts.out} exists: choose another --out (the demo never overwrites a card)`);
-        writeFileAtomic(opts.out, `${JSON.stringify(image, null, 1)}\n`);
+        if (existsSync(opts.out)) throw new UsageError(`${opts.out} exists: choose another --out (the demo never overwrites a card)`);
+        try {
+          writeFileAtomic(opts.out, `${JSON.stringify(image, null, 1)}\n`);
+        } catch (err) {
+          throw new FailureError(`cannot write ${opts.out}: ${(err as Error).message}`);
+        }
         out(`Card image saved to ${opts.out}`);
       }
       const card = createCard(image, { random, clock, log: silentLogger() });
@@ -97,7 +102,7 @@ Examples:
         const trust = ca ? buildTrustStore({ roots: { text: ca.root.pem, source: 'test root' }, intermediates: { text: ca.issuing.pem, source: 'test issuing CA' } }) : undefined;
         const kernel = new SsseReader(opts.apdus ? withLayers(contact, printLayer(out)) : contact, { random, clock, psam });
         const tour = await ssseTour({ kernel, pin: profile.defaultPin, ...(trust ? { trust } : {}), onReport: (r) => printReport(out, r) });
-        if (tour.failed) throw new UserError(`demo step failed: ${tour.failed}`, 1);
+        if (tour.failed) throw new FailureError(`demo step failed: ${tour.failed}`);
         await contact.disconnect();
         if (card.interfaces.includes('contactless')) {
           const rf = new SimulatedTransport(card, { interface: 'contactless' });
@@ -107,7 +112,7 @@ Examples:
         out('\nDone. Next: `sscard card new --profile shanghai --out card.json`, then `sscard apdu --card card.json 00A404000F7378312E73682EC9E7BBE1B1A3D5CF`,');
         out('or put the card into pcscd with `sscard serve --card card.json` (see README).');
       } catch (err) {
-        if (err instanceof TourError) throw new UserError(`demo step failed: ${err.message}`, 1);
+        if (err instanceof TourError) throw new FailureError(`demo step failed: ${err.message}`);
         throw err;
       }
     });

@@ -7,8 +7,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { buildTrustStore, isoDate, TrustConfigError, type TrustStore } from '../../terminal/kernels/ssse-reader/index.js';
-import { UserError } from '../errors.js';
-import { addSsseOptions, jsonReplacer, pinOption, refuse, SSSE_HELP, table, withSsseReader, type SsseOptionValues } from '../ssse-cli.js';
+import { FailureError, UsageError } from '../errors.js';
+import { addSsseOptions, pinOption, refuse, SSSE_HELP, table, withSsseReader, type SsseOptionValues } from '../ssse-cli.js';
+import { writeJson, writeOut } from '../output.js';
 
 interface IdentityOptions extends SsseOptionValues {
   pin?: string;
@@ -21,12 +22,12 @@ function read(file: string, what: string): Buffer {
   try {
     return readFileSync(file);
   } catch (err) {
-    throw new UserError(`${what} ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw new FailureError(`${what} ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
 }
 
 function trustFrom(opts: IdentityOptions): TrustStore {
-  if (!opts.trustRoot) throw new UserError('--trust-root <root.pem> is required: the root certificate(s) this terminal trusts');
+  if (!opts.trustRoot) throw new UsageError('--trust-root <root.pem> is required: the root certificate(s) this terminal trusts');
   try {
     return buildTrustStore({
       roots: { text: read(opts.trustRoot, '--trust-root').toString('utf8'), source: opts.trustRoot },
@@ -34,7 +35,7 @@ function trustFrom(opts: IdentityOptions): TrustStore {
       revocation: (opts.revoked ?? []).map((f) => ({ bytes: new Uint8Array(read(f, '--revoked')), source: f })),
     });
   } catch (err) {
-    if (err instanceof TrustConfigError) throw new UserError(err.message);
+    if (err instanceof TrustConfigError) throw new FailureError(err.message);
     throw err;
   }
 }
@@ -71,10 +72,10 @@ Examples:
       if (r.outcome !== 'authenticated') refuse(opts, r);
       const c = r.certificate;
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ ...r, certificate: { ...c, notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString() } }, jsonReplacer, 2)}\n`);
+        writeJson({ ...r, certificate: { ...c, notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString() } });
         return;
       }
-      process.stdout.write(
+      writeOut(
         `${table([
           ['身份认证 identity', 'AUTHENTICATED (the card signed the challenge; its certificate chains to a trusted root)'],
           ['证书 certificate', c.subject],

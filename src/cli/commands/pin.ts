@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { addSsseOptions, pinOption, refuse, SSSE_HELP, withSsseReader, type SsseOptionValues } from '../ssse-cli.js';
+import { writeJson, writeOut } from '../output.js';
 
 interface PinOptions extends SsseOptionValues {
   pin?: string;
@@ -96,15 +97,15 @@ Examples:
         const success = ['verified', 'changed', 'reloaded', 'unblocked', 'pin-status'].includes(r.outcome);
         if (!success) refuse(opts, r);
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+          writeJson(r);
           return;
         }
         if (r.outcome === 'pin-status') {
           const s = r as unknown as { verified: boolean; triesLeft?: number };
-          process.stdout.write(s.verified ? 'PIN verified in this session\n' : `PIN not verified: ${s.triesLeft} tr${s.triesLeft === 1 ? 'y' : 'ies'} left\n`);
+          writeOut(s.verified ? 'PIN verified in this session\n' : `PIN not verified: ${s.triesLeft} tr${s.triesLeft === 1 ? 'y' : 'ies'} left\n`);
           return;
         }
-        process.stdout.write(`${sub.done}\n`);
+        writeOut(`${sub.done}\n`);
       });
     });
   }

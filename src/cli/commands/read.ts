@@ -5,9 +5,10 @@
  */
 import type { Command } from 'commander';
 import { systemClock } from '../../env.js';
-import { addSsseOptions, jsonReplacer, pinOption, refuse, SSSE_HELP, table, withSsseReader, type SsseOptionValues } from '../ssse-cli.js';
+import { addSsseOptions, pinOption, refuse, SSSE_HELP, table, withSsseReader, type SsseOptionValues } from '../ssse-cli.js';
+import { writeJson, writeOut } from '../output.js';
 import { basicJson, basicRows, medicalJson, medicalRows } from '../ssse-views.js';
-import { UserError } from '../errors.js';
+import { UsageError } from '../errors.js';
 
 interface ReadOptions extends SsseOptionValues {
   pin?: string;
@@ -46,29 +47,23 @@ Examples:
   cmd.action(async (opts: ReadOptions) => {
     const pin = opts.pin === undefined ? undefined : pinOption(opts.pin, '--pin');
     if (opts.deviceNumber !== undefined && !/^[0-9A-Za-z-]{1,32}$/.test(opts.deviceNumber)) {
-      throw new UserError('--device-number must be 1 to 32 letters, digits or -');
+      throw new UsageError('--device-number must be 1 to 32 letters, digits or -');
     }
     await withSsseReader(cmd, opts, opts.deviceNumber ? { deviceNumber: opts.deviceNumber } : {}, async (kernel) => {
       const basic = await kernel.readBasicInformation();
       if (basic.outcome !== 'read') refuse(opts, basic);
       const medical = pin === undefined ? undefined : await kernel.readMedical(pin);
       if (medical && medical.outcome !== 'read') refuse(opts, medical, { check: basic.check, basic: basicJson(basic.basic), iReadCardBas: basic.iReadCardBas, medical });
-      const out = (s: string) => process.stdout.write(`${s}\n`);
+      const out = (s: string) => writeOut(`${s}\n`);
       if (opts.json) {
-        out(
-          JSON.stringify(
-            {
-              outcome: 'read',
-              check: basic.check,
-              basic: basicJson(basic.basic),
-              terminal: basic.terminal,
-              ...(medical && medical.outcome === 'read' ? { medical: medicalJson(medical.medical, medical.offline, medical.offlineUnavailable) } : {}),
-              iReadCardBas: basic.iReadCardBas,
-            },
-            jsonReplacer,
-            2,
-          ),
-        );
+        writeJson({
+          outcome: 'read',
+          check: basic.check,
+          basic: basicJson(basic.basic),
+          terminal: basic.terminal,
+          ...(medical && medical.outcome === 'read' ? { medical: medicalJson(medical.medical, medical.offline, medical.offlineUnavailable) } : {}),
+          iReadCardBas: basic.iReadCardBas,
+        });
         return;
       }
       out(table([['卡检查 card check', CHECK_TEXT[basic.check]], ...(basic.terminal.terminalNumber ? [['终端机编号 PSAM terminal', basic.terminal.terminalNumber] as [string, string]] : [])]));
