@@ -14,7 +14,7 @@ import { createControlServer, parseControlAddress, type ControlServer } from '..
 import { CardSlot, VpcdClient, VPCD_BASE_PORT } from '../../server/vpcd.js';
 import { loadQuickAck, type QuickAck } from '../../server/quick-ack.js';
 import { SimulatedTransport } from '../../card/simulated-transport.js';
-import { UserError } from '../errors.js';
+import { FailureError, UsageError } from '../errors.js';
 import { openCardForCli, traceLogger } from '../transport-options.js';
 
 interface ServeOptions {
@@ -37,7 +37,7 @@ interface Served {
 }
 
 function parsePort(text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 65535) throw new UserError(`--port: expected 1..65535, got "${text}"`);
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 65535) throw new UsageError(`--port: expected 1..65535, got "${text}"`);
   return Number(text);
 }
 
@@ -61,9 +61,9 @@ export async function startServing(
   deps: { quickAck?: QuickAck } = {},
 ): Promise<{ served: Served[]; control: ControlServer | undefined; stop(): Promise<void> }> {
   const basePort = parsePort(opts.port);
-  if (opts.card.length === 0) throw new UserError('--card <file> is required (repeat it to serve several cards)');
-  if (basePort + opts.card.length + (opts.psam ? 1 : 0) - 1 > 65535) throw new UserError('--port: not enough ports for all cards');
-  const trace = traceLogger(opts.trace);
+  if (opts.card.length === 0) throw new UsageError('--card <file> is required (repeat it to serve several cards)');
+  if (basePort + opts.card.length + (opts.psam ? 1 : 0) - 1 > 65535) throw new UsageError('--port: not enough ports for all cards');
+  const trace = traceLogger(opts.trace, opts.psam ? [...opts.card, opts.psam] : opts.card);
   const quickAck = deps.quickAck ?? loadQuickAck();
   if (!quickAck.available) {
     // Said once per process: the cards still work, every exchange through pcscd just takes ~40 ms.
@@ -87,7 +87,7 @@ export async function startServing(
         card.powerOff();
       } catch (err) {
         await close();
-        throw new UserError(`${what} ${file}: ${(err as Error).message}`);
+        throw new UsageError(`${what} ${file}: ${(err as Error).message}`);
       }
       // Every exchange goes through the trace layer: to --trace's file, else to the log at debug level.
       const tracing = opts.trace
@@ -119,7 +119,7 @@ export async function startServing(
       try {
         address = parseControlAddress(opts.control);
       } catch (err) {
-        throw new UserError(`--control: ${(err as Error).message}`);
+        throw new UsageError(`--control: ${(err as Error).message}`);
       }
       control = await createControlServer(
         served.map((s) => ({
@@ -131,7 +131,7 @@ export async function startServing(
         address,
         { log },
       ).catch((err: Error) => {
-        throw new UserError(`--control ${opts.control}: ${err.message}`, 1);
+        throw new FailureError(`--control ${opts.control}: ${err.message}`);
       });
     }
   } catch (err) {
@@ -158,7 +158,8 @@ export function register(program: Command): void {
       `
 Needs pcscd with vsmartcard's vpcd driver (Debian: apt-get install pcscd vsmartcard-vpcd). The card's
 state is saved to its file after every command; it survives pcscd restarts (sscard reconnects) and
-restarts of sscard. Stop with Ctrl-C (SIGINT) or SIGTERM.
+restarts of sscard. While served, a card file is locked: another sscard command on it is refused with
+the PID of this one. Stop with Ctrl-C (SIGINT) or SIGTERM.
 
 Examples:
   sscard card new --profile shanghai --out card.json
