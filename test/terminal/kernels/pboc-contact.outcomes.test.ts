@@ -281,6 +281,7 @@ describe.skipIf(!hasOpenssl)('PBOC contact kernel: outcomes', () => {
     const { card } = await cardWithAccount();
     withState(card, (s) => {
       s.cardBlocked = true;
+      s.blocked = true; // CARD BLOCK blocks the application too (the image schema says so)
     });
     const result = await payContact(card, { amount: 1250 });
     expect(result.outcome).toBe('TERMINATED');
