@@ -17,6 +17,7 @@ import type { Logger } from '../log.js';
 import { isValidPin } from '../spec/ssse/pin-commands.js';
 import { Blacklist, BlacklistError, describeOutcome, formatFen, SsseReader } from '../terminal/kernels/ssse-reader/index.js';
 import { PsamClient } from '../terminal/psam/psam-client.js';
+import type { CardReader } from '../terminal/reader.js';
 import { FailureError, UsageError } from './errors.js';
 import { writeJson } from './output.js';
 import { loggerFor } from './logging.js';
@@ -76,7 +77,7 @@ export async function withSsseReader<T>(
   cmd: Command,
   values: SsseOptionValues,
   options: { requirePsam?: boolean; deviceNumber?: string },
-  body: (kernel: SsseReader, log: Logger) => Promise<T>,
+  body: (kernel: SsseReader, log: Logger, card: CardReader) => Promise<T>,
 ): Promise<T> {
   const log = loggerFor(cmd);
   const blacklist = loadBlacklist(values.blacklist);
@@ -90,7 +91,7 @@ export async function withSsseReader<T>(
       ...(opened.psam ? { psam: new PsamClient(opened.psam) } : {}),
       ...(options.deviceNumber ? { deviceNumber: options.deviceNumber } : {}),
     });
-    return await body(kernel, log);
+    return await body(kernel, log, opened.card);
   } catch (err) {
     if (err instanceof TransportError) throw new FailureError(err.message);
     throw err;
