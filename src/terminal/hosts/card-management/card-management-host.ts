@@ -517,13 +517,23 @@ export class CardManagementHost {
    * After a medical settlement made with this card (what the settlement flow reports): the first one
    * is recorded, and when the card is a replacement whose social-security area is activated, every
    * card it replaces that still works is deregistered — the personal account, the centre's per person,
-   * is reached through this card from now on.
+   * is reached through this card from now on. Told twice with the same `setlId`, the second time
+   * changes nothing (the settlement flow's recovery may tell it again).
    */
   async onMedicalSettlement(key: string, options: { setlId?: string; place?: Place } = {}): Promise<ChangeResult & { deregistered: CardRecord[] }> {
     if (options.place) checkPlace(options.place);
     const deregistered: CardRecord[] = [];
     const result = await this.#change(async (store, now, notes, touched) => {
       const card = await this.#need(store, key);
+      if (options.setlId) {
+        const told = await store.settlementNotice(options.setlId);
+        if (told) {
+          if (told !== card.cardSn) throw new CardManagementError('mismatch', `settlement ${options.setlId} was told for card ${told}, not ${card.cardSn}`);
+          notes.push(`settlement ${options.setlId} was told before: nothing more to do`);
+          return card;
+        }
+        await store.recordSettlementNotice(options.setlId, card.cardSn, now);
+      }
       const first = card.firstMedicalSettlementAt === null;
       if (first) card.firstMedicalSettlementAt = now;
       card.updatedAt = now;

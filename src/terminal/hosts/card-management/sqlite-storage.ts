@@ -62,6 +62,11 @@ export const CARD_MANAGEMENT_MIGRATIONS: readonly string[] = [
   CREATE INDEX event_by_card ON event (card_sn, seq);
   CREATE TRIGGER event_no_update BEFORE UPDATE ON event BEGIN SELECT RAISE(ABORT, 'the card history is append-only'); END;
   CREATE TRIGGER event_no_delete BEFORE DELETE ON event BEGIN SELECT RAISE(ABORT, 'the card history is append-only'); END;
+  CREATE TABLE settlement_notice (
+    settlement_id TEXT PRIMARY KEY,
+    card_sn TEXT NOT NULL REFERENCES card (card_sn),
+    at TEXT NOT NULL
+  ) STRICT;
   `,
 ];
 
@@ -200,6 +205,8 @@ export class SqliteCardStorage implements CardStorage {
       update: db.prepare(`UPDATE card SET ${assignments} WHERE card_sn = @card_sn`),
       append: db.prepare('INSERT INTO event (card_sn, at, kind, area, place, detail) VALUES (@cardSn, @at, @kind, @area, @place, @detail)'),
       events: db.prepare('SELECT * FROM event WHERE card_sn = ? ORDER BY seq DESC LIMIT ?'),
+      notice: db.prepare('SELECT card_sn FROM settlement_notice WHERE settlement_id = ?'),
+      addNotice: db.prepare('INSERT INTO settlement_notice (settlement_id, card_sn, at) VALUES (?, ?, ?)'),
     };
     const one = (r: unknown) => (r ? fromRow(r as Row) : undefined);
     return {
@@ -221,6 +228,10 @@ export class SqliteCardStorage implements CardStorage {
         return { ...e, seq: Number(info.lastInsertRowid) };
       },
       events: async (sn, limit) => (q.events.all(sn, limit) as Row[]).map(eventFromRow),
+      settlementNotice: async (id) => (q.notice.get(id) as { card_sn: string } | undefined)?.card_sn,
+      recordSettlementNotice: async (id, sn, at) => {
+        q.addNotice.run(id, sn, at);
+      },
     };
   }
 }

@@ -25,6 +25,9 @@ export interface CardStore {
   appendEvent(event: NewCardEvent): Promise<CardEvent>;
   /** The latest events of a card, newest first. */
   events(cardSn: string, limit: number): Promise<CardEvent[]>;
+  /** The card a medical settlement was told for, if it was told before. */
+  settlementNotice(settlementId: string): Promise<string | undefined>;
+  recordSettlementNotice(settlementId: string, cardSn: string, at: string): Promise<void>;
 }
 
 /** A database behind the port. */

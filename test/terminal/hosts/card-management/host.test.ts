@@ -337,3 +337,35 @@ describe('state on disk', () => {
     await host.close();
   });
 });
+
+describe("the flows' CardStatusPort over the host", () => {
+  it('answers by card identifier or PAN, with the flows\' reasons, and is idempotent for a settlement told twice', async () => {
+    const { cardManagementStatus } = await import('../../../../src/terminal/flows/card-management-status.js');
+    const hospital = cardManagementStatus(cards, HOSPITAL);
+    const canteen = cardManagementStatus(cards, SHOP);
+    await cards.issue(OLD);
+    expect(await canteen.checkUsable({ pan: OLD_PAN }, 'financial')).toEqual({ usable: false, reason: 'not-activated', detail: '金融功能未激活 financial area not activated: activate it at the bank' });
+    expect(await canteen.checkUsable({ cardSn: OLD.cardSn }, 'social-security')).toMatchObject({ usable: false, reason: 'not-activated' });
+    // the hospital's first use activates the social-security area
+    expect(await hospital.checkUsable({ cardSn: OLD.cardSn, pan: OLD_PAN }, 'social-security')).toEqual({ usable: true });
+    await cards.activate(OLD.cardSn, ['financial'], BANK);
+    expect(await canteen.checkUsable({ pan: OLD_PAN }, 'financial')).toEqual({ usable: true });
+    await cards.reportLoss(OLD.cardSn, { formal: false });
+    expect(await canteen.checkUsable({ pan: OLD_PAN }, 'financial')).toMatchObject({ usable: false, reason: 'suspended', detail: expect.stringMatching(/^卡片已临时挂失/) });
+    expect(await canteen.checkUsable({ cardSn: '310000D15600000599999999FFFFFFFF' }, 'financial')).toMatchObject({ usable: false, reason: 'unknown-card' });
+    // an unknown identifier with a known PAN: the PAN decides
+    expect(await canteen.checkUsable({ cardSn: '310000D15600000599999999FFFFFFFF', pan: OLD_PAN }, 'financial')).toMatchObject({ usable: false, reason: 'suspended' });
+    await cards.liftLoss(OLD.cardSn);
+
+    await cards.replace(OLD.cardSn, NEW);
+    expect(await hospital.checkUsable({ cardSn: NEW.cardSn }, 'social-security')).toEqual({ usable: true });
+    const notice = { settlementId: 'S310000202603020001', psnNo: '31000000000000000001', at: clock.now(), mode: 'online' as const };
+    await hospital.onMedicalSettlement(NEW.cardSn, notice);
+    expect(await hospital.checkUsable({ cardSn: OLD.cardSn }, 'social-security')).toMatchObject({ usable: false, reason: 'deregistered', detail: expect.stringMatching(/replaced by card B7K334774$/) });
+    // told again by the flow's recovery: nothing more happens
+    const before = (await cards.view(NEW.cardSn, 100)).events.length;
+    await hospital.onMedicalSettlement(NEW.cardSn, notice);
+    expect((await cards.view(NEW.cardSn, 100)).events.length).toBe(before);
+    await expect(hospital.onMedicalSettlement(OLD.cardSn, notice)).rejects.toThrow(/was told for card/);
+  });
+});
