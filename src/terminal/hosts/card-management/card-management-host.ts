@@ -128,13 +128,15 @@ function where(kinds: readonly Place['kind'][]): { zh: string; en: string } {
 /** The words of a refusal (the receipt's and the operator's). */
 function refusal(code: RefusalCode, area: CardArea, card: CardRecord | undefined, detail: { key?: string; successor?: CardRecord } = {}): CardRefusal {
   const a = AREA_NAMES[area];
-  const places = where(ACTIVATION_PLACES[area].explicit);
+  const firstUse = ACTIVATION_PLACES[area].firstUse;
+  const elsewhere = ACTIVATION_PLACES[area].explicit.filter((k) => !firstUse.includes(k)).map((k) => PLACE_NAMES[k].en);
+  const places = `${elsewhere.slice(0, -1).join(', ')}${elsewhere.length > 1 ? ' or ' : ''}${elsewhere[elsewhere.length - 1] ?? ''}`;
   const words: Record<RefusalCode, { zh: string; en: string; hint: string }> = {
     'unknown-card': { zh: '卡片未登记', en: 'card not issued by this card-management host', hint: `no card ${detail.key ?? ''}; register it: sscard cards issue --card <file>` },
     'not-activated': {
       zh: `${a.zh}未激活`,
       en: `${a.en} not activated`,
-      hint: area === 'financial' ? 'activate it at the bank' : `activate it at first use at a designated hospital or pharmacy, or at a ${places.en}`,
+      hint: firstUse.length === 0 ? `activate it at the ${places}` : `activate it at first use at a ${firstUse.map((k) => PLACE_NAMES[k].en).join(' or ')}, or at a ${places}`,
     },
     'temporarily-lost': {
       zh: '卡片已临时挂失',
