@@ -340,8 +340,12 @@ export class HospitalSettlement implements HospitalSettlementFlow {
     throw new Refusal(stage, settlementReason(code, `${areaZh}${zh} the card's ${areaEn} is ${en}: ${u.detail}`));
   }
 
+  /** SV ‖ yyyyMMddHHmmss (China time) ‖ 6 hex digits: unique in the journal (22 characters). */
   #newVisitId(): string {
-    return `SV${chinaTime(this.#d.clock.now()).compact}${toHex(this.#d.random(3))}`;
+    for (;;) {
+      const id = `SV${chinaTime(this.#d.clock.now()).compact}${toHex(this.#d.random(3))}`;
+      if (!this.journal.visit(id)) return id;
+    }
   }
 
   #ctx(v: { bill: Bill; data: { insuplc_admdvs?: string } }, visitId: string, code: string): MessageContext {

@@ -9,9 +9,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { toHex } from '../../../src/apdu/bytes.js';
 import { TransportError, type Transport, type TransportLayer } from '../../../src/apdu/transport.js';
 import { fixedClock } from '../../../src/env.js';
-import type { CardArea, CardRef, CardStatusPort, CardUsability, MedicalSettlementNotice } from '../../../src/terminal/flows/card-status.js';
 import type { SettlementResult } from '../../../src/terminal/flows/hospital-settlement.js';
 import { withLayers } from '../../../src/terminal/reader.js';
+import { TestCardStatus } from './helpers/card-status.js';
 import { bill, makeWorld, PIN, type World } from './helpers/world.js';
 
 let world: World | undefined;
@@ -46,20 +46,6 @@ function cardAccount(w: World): { balance: number; sequence: number } {
 function settled(r: SettlementResult): Extract<SettlementResult, { outcome: 'settled' }> {
   expect(r.outcome, JSON.stringify(r, null, 1).slice(0, 2000)).toBe('settled');
   return r as Extract<SettlementResult, { outcome: 'settled' }>;
-}
-
-/** A card-management port of the test: areas refused as told, settlements recorded. */
-export class TestCardStatus implements CardStatusPort {
-  readonly told: Array<{ cardSn: string; notice: MedicalSettlementNotice }> = [];
-  readonly asked: Array<{ card: CardRef; area: CardArea }> = [];
-  constructor(readonly refuse: Partial<Record<CardArea, Extract<CardUsability, { usable: false }>>> = {}) {}
-  async checkUsable(card: CardRef, area: CardArea): Promise<CardUsability> {
-    this.asked.push({ card, area });
-    return this.refuse[area] ?? { usable: true };
-  }
-  async onMedicalSettlement(cardSn: string, notice: MedicalSettlementNotice): Promise<void> {
-    this.told.push({ cardSn, notice });
-  }
 }
 
 /** The outpatient bill's split for a person whose deductible is met and whose account holds 10.00 (by hand). */

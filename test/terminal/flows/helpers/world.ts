@@ -36,8 +36,11 @@ export const NOW = new Date('2026-03-02T03:00:00Z');
 
 export const PIN = '123456';
 
-export function shanghaiProfile(): Profile {
-  return parseProfile(load('fixtures/profiles/shanghai.json'));
+/** The bundled Shanghai profile; `ecBalance` personalises the card with electronic cash (fen). */
+export function shanghaiProfile(ecBalance?: number): Profile {
+  const p = load('fixtures/profiles/shanghai.json');
+  if (ecBalance !== undefined) p.financial.ec = { ...(p.financial.ec ?? {}), balance: ecBalance };
+  return parseProfile(p);
 }
 
 export function holderLi(): Holder {
@@ -66,7 +69,9 @@ export interface WorldOptions {
   kind?: PersonKind;
   /** The bank account's balance (fen; default 1000.00); `null`: no bank account. */
   bankBalance?: number | null;
-  /** Edits the card image before it is used (e.g. a blocked PIN). */
+  /** The card's electronic-cash balance at issue (fen; default 0), known to the bank's EC ledger. */
+  ecBalance?: number;
+  /** Edits the card image before it is used. */
   editCard?: (image: CardImage) => void;
   clock?: Clock;
 }
@@ -97,7 +102,7 @@ export interface World {
 /** Builds the world. */
 export async function makeWorld(options: WorldOptions = {}): Promise<World> {
   const clock = options.clock ?? fixedClock(NOW);
-  const profile = shanghaiProfile();
+  const profile = shanghaiProfile(options.ecBalance);
   const image = personalize(profile, holderLi(), { random: seededRandom(11), clock: fixedClock(ISSUED) });
   options.editCard?.(image);
   let store: MemoryCardStore | FileCardStore;
@@ -132,7 +137,7 @@ export async function makeWorld(options: WorldOptions = {}): Promise<World> {
     dedc_paid: options.dedcPaid ?? 0,
     cards: [{ card_sn: cardSn, card_no: cardNo }],
   });
-  if (options.bankBalance !== null) await issuer.openAccount({ pan, balance: options.bankBalance ?? 100_000, pin: PIN, holder: '李文静' });
+  if (options.bankBalance !== null) await issuer.openAccount({ pan, balance: options.bankBalance ?? 100_000, pin: PIN, holder: '李文静', ecBalance: options.ecBalance ?? 0 });
   const terminal = terminalConfig();
 
   return {
