@@ -57,7 +57,7 @@ export type StepPhase = 'intent' | 'done' | 'failed';
 /** One journal point (hooks and tests): a step's phase written. */
 export interface JournalPoint {
   visitId: string;
-  step: StepName | 'open' | 'close';
+  step: StepName | 'open' | 'finish';
   phase: StepPhase;
   /** The msgid or transaction ID the step uses. */
   ref?: string;

@@ -132,8 +132,8 @@ export interface SettlementReceipt {
     psn_no?: string;
     insutype?: string;
     insuplc_admdvs?: string;
-    /** 异地就医: the treatment place is not the insured place. */
-    crossProvince: boolean;
+    /** 异地就医: the treatment place (mdtrtarea_admvs) is not the insured place (insuplc_admdvs). */
+    crossRegion: boolean;
   };
   split: SettlementSplit;
   /** Online: the platform's settlement (2207 / 2304), as the centre answered it. */

@@ -11,7 +11,7 @@ export { iReadCardBasLine, iReadCardBasFields, IREADCARDBAS_FIELDS, type Termina
 export { describeInterruption, isInterruption, type CardFault, type Interruption, type PsamRefusal, type PsamRequired } from './outcomes.js';
 export type { CardCheckOutcome } from './steps/card-check.js';
 export type { PinOutcome, PinStatusOutcome } from './steps/pin.js';
-export type { DebitOutcome, TransactionView } from './steps/medical-debit.js';
+export type { DebitOutcome, MedicalBalanceOutcome, TransactionView } from './steps/medical-debit.js';
 export type { IdentityOutcome, IdentityRefusal, CertificateView } from './steps/identity.js';
 export type { WriteOutcome } from './steps/update-record.js';
 export type { ExternalAuthOutcome } from './steps/external-auth.js';

@@ -23,7 +23,7 @@ import { badResponse, isInterruption, type Interruption } from './outcomes.js';
 import { checkCard, type CardCheckOutcome } from './steps/card-check.js';
 import { externalAuthenticate } from './steps/external-auth.js';
 import { authenticateIdentity, type IdentityOutcome } from './steps/identity.js';
-import { medicalDebit, type DebitOutcome } from './steps/medical-debit.js';
+import { medicalDebit, readMedicalBalance, type DebitOutcome, type MedicalBalanceOutcome } from './steps/medical-debit.js';
 import { changePin, pinStatus, reloadPin, unblockPin, verifyPin, type PinOutcome, type PinStatusOutcome } from './steps/pin.js';
 import { readItemFile, type FileReadOutcome } from './steps/records.js';
 import { reselectSsse, selectDf04 } from './steps/select.js';
@@ -221,6 +221,13 @@ export class SsseReader {
     const check = await this.#accepted();
     if (check.outcome !== 'authentic' && check.outcome !== 'unchecked') return check;
     return medicalDebit(this.#ctx, amounts, pin);
+  }
+
+  /** The card's personal-account balance (DF04 GET BALANCE after the PIN; steps/medical-debit.ts). */
+  async medicalBalance(pin: string): Promise<MedicalBalanceOutcome | CardRefused> {
+    const check = await this.#accepted();
+    if (check.outcome !== 'authentic' && check.outcome !== 'unchecked') return check;
+    return readMedicalBalance(this.#ctx, pin);
   }
 
   /**

@@ -142,6 +142,39 @@ export async function medicalDebit(ctx: KernelContext, amounts: DebitAmounts, pi
   return result;
 }
 
+/** What `readMedicalBalance` answers. */
+export type MedicalBalanceOutcome =
+  | { outcome: 'balance'; balance: number }
+  | { outcome: 'unavailable'; detail: string }
+  | { outcome: 'blocked'; sw: number }
+  | { outcome: 'refused'; sw: number; detail: string }
+  | Exclude<PinOutcome, { outcome: 'verified' | 'changed' | 'reloaded' | 'unblocked' }>
+  | Interruption;
+
+/**
+ * The card's personal-account balance (DF04, GET BALANCE `B0 26 00 00 04` after VERIFY; DOMAIN.md §1.4),
+ * read before an offline settlement so that the terminal can split the bill without asking the card for
+ * more than it holds. Leaves the SSSE DDF1 selected.
+ */
+export async function readMedicalBalance(ctx: KernelContext, pin: string): Promise<MedicalBalanceOutcome> {
+  const df = await selectDf04(ctx);
+  if (df.outcome === 'unavailable') return { outcome: 'unavailable', detail: `DF04 (医疗保险) is not reachable on this card${ctx.card.interface === 'contactless' ? ' over the contactless interface' : ''}` };
+  if (df.outcome !== 'selected') return df;
+  const result = await balanceInDf04(ctx, pin);
+  const back = await reselectSsse(ctx);
+  if (isInterruption(back) && result.outcome === 'balance') return back;
+  return result;
+}
+
+async function balanceInDf04(ctx: KernelContext, pin: string): Promise<MedicalBalanceOutcome> {
+  const verified = await verifyPin(ctx, pin);
+  if (verified.outcome !== 'verified') return verified as Exclude<PinOutcome, { outcome: 'verified' | 'changed' | 'reloaded' | 'unblocked' }>;
+  const balance = await getBalance(ctx);
+  if (isInterruption(balance)) return balance;
+  if (typeof balance !== 'number') return { outcome: 'refused', sw: balance.sw, detail: describeSw(balance.sw) };
+  return { outcome: 'balance', balance };
+}
+
 async function debitInDf04(
   ctx: KernelContext,
   psam: Exclude<Awaited<ReturnType<typeof openPsam>>, Interruption>,
