@@ -12,8 +12,10 @@ import { register as serve } from './serve.js';
 import { register as centre } from './centre.js';
 import { register as issuer } from './issuer.js';
 import { register as trace } from './trace.js';
+import { register as script } from './script.js';
+import { register as record } from './record.js';
 
 export type RegisterCommand = (program: Command) => void;
 
 
-export const commands: RegisterCommand[] = [demo, card, psam, apdu, readers, serve, trace, issuer, centre];
+export const commands: RegisterCommand[] = [demo, card, psam, apdu, readers, serve, script, trace, record, issuer, centre];
