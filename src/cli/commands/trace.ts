@@ -79,7 +79,9 @@ Examples:
   sscard trace diff fixtures/traces/read-golden.jsonl read.jsonl
   sscard trace diff a.jsonl b.jsonl --json`,
     )
-    .action(async (golden: string, actual: string, opts: { json?: boolean; strict?: boolean }) => {
+    .action(async (golden: string, actual: string, _opts: unknown, cmd: Command) => {
+      // --json may be taken by `trace` itself (it has one too): read both
+      const opts = cmd.optsWithGlobals() as { json?: boolean; strict?: boolean };
       const result = diffTraces(await load(golden), await load(actual), { strict: opts.strict ?? false });
       process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : diffText(result));
       if (!result.same) throw new UserError(`${result.differences} difference${result.differences === 1 ? '' : 's'} between ${golden} and ${actual}`, 1);
