@@ -35,6 +35,12 @@ export interface CommandApduFields {
   extended?: boolean;
 }
 
+const EMPTY = new Uint8Array(0);
+
+function checkByte(name: string, v: number): void {
+  if (!Number.isInteger(v) || v < 0 || v > 0xff) throw new RangeError(`CommandApdu: ${name} must be a byte, got ${v}`);
+}
+
 export class CommandApdu {
   readonly cla: number;
   readonly ins: number;
@@ -44,47 +50,48 @@ export class CommandApdu {
   readonly extended: boolean;
   readonly #data: Uint8Array;
 
-  private constructor(fields: CommandApduFields) {
-    for (const name of ['cla', 'ins', 'p1', 'p2'] as const) {
-      const v = fields[name];
-      if (!Number.isInteger(v) || v < 0 || v > 0xff) throw new RangeError(`CommandApdu: ${name} must be a byte, got ${v}`);
-    }
-    const data = fields.data ?? new Uint8Array(0);
-    const ne = fields.ne ?? 0;
+  // positional, so that every construction has one shape (parse is on the card's hot path)
+  private constructor(cla: number, ins: number, p1: number, p2: number, data: Uint8Array, ne: number, extended: boolean) {
+    checkByte('cla', cla);
+    checkByte('ins', ins);
+    checkByte('p1', p1);
+    checkByte('p2', p2);
     if (data.length > 65535) throw new RangeError(`CommandApdu: data is ${data.length} bytes, at most 65535`);
     if (!Number.isInteger(ne) || ne < 0 || ne > 65536) throw new RangeError(`CommandApdu: ne must be 0..65536, got ${ne}`);
-    this.cla = fields.cla;
-    this.ins = fields.ins;
-    this.p1 = fields.p1;
-    this.p2 = fields.p2;
+    this.cla = cla;
+    this.ins = ins;
+    this.p1 = p1;
+    this.p2 = p2;
     this.#data = data.slice();
     this.ne = ne;
     // A case-1 command has no length field, so it cannot be extended (ISO 7816-3 §12.1.2): normalise,
     // so that parse(encode(x)) equals x.
     const hasBody = data.length > 0 || ne > 0;
-    this.extended = hasBody && (Boolean(fields.extended) || data.length > 255 || ne > 256);
+    this.extended = hasBody && (extended || data.length > 255 || ne > 256);
     Object.freeze(this);
   }
 
   /** Builds a command APDU from its fields. */
   static of(fields: CommandApduFields): CommandApdu {
-    return new CommandApdu(fields);
+    return new CommandApdu(fields.cla, fields.ins, fields.p1, fields.p2, fields.data ?? EMPTY, fields.ne ?? 0, Boolean(fields.extended));
   }
 
   /** Parses the bytes of a command APDU (all seven cases). Throws `ApduFormatError` on malformed input. */
   static parse(bytes: Uint8Array): CommandApdu {
     if (bytes.length < 4) throw new ApduFormatError(`command APDU: ${bytes.length} byte(s), a header needs 4`);
-    const [cla, ins, p1, p2] = [bytes[0]!, bytes[1]!, bytes[2]!, bytes[3]!];
+    const cla = bytes[0]!;
+    const ins = bytes[1]!;
+    const p1 = bytes[2]!;
+    const p2 = bytes[3]!;
     const body = bytes.subarray(4);
-    const header = { cla, ins, p1, p2 };
-    if (body.length === 0) return new CommandApdu(header); // case 1
-    if (body.length === 1) return new CommandApdu({ ...header, ne: body[0] === 0 ? 256 : body[0]! }); // 2S
+    if (body.length === 0) return new CommandApdu(cla, ins, p1, p2, EMPTY, 0, false); // case 1
+    if (body.length === 1) return new CommandApdu(cla, ins, p1, p2, EMPTY, body[0] === 0 ? 256 : body[0]!, false); // 2S
     if (body[0] !== 0) {
       const lc = body[0]!;
-      if (body.length === 1 + lc) return new CommandApdu({ ...header, data: body.subarray(1) }); // 3S
+      if (body.length === 1 + lc) return new CommandApdu(cla, ins, p1, p2, body.subarray(1), 0, false); // 3S
       if (body.length === 2 + lc) {
         const le = body[1 + lc]!;
-        return new CommandApdu({ ...header, data: body.subarray(1, 1 + lc), ne: le === 0 ? 256 : le }); // 4S
+        return new CommandApdu(cla, ins, p1, p2, body.subarray(1, 1 + lc), le === 0 ? 256 : le, false); // 4S
       }
       throw new ApduFormatError(
         `command APDU: Lc=${lc} (0x${lc.toString(16).padStart(2, '0')}) but the body after Lc has ${body.length - 1} byte(s); expected ${lc} or ${lc + 1}`,
@@ -93,15 +100,15 @@ export class CommandApdu {
     // body[0] == 0 and body.length >= 2: extended length
     if (body.length === 3) {
       const le = (body[1]! << 8) | body[2]!;
-      return new CommandApdu({ ...header, ne: le === 0 ? 65536 : le, extended: true }); // 2E
+      return new CommandApdu(cla, ins, p1, p2, EMPTY, le === 0 ? 65536 : le, true); // 2E
     }
     if (body.length < 3) throw new ApduFormatError(`command APDU: extended length field truncated (${body.length} byte(s) after the header)`);
     const lc = (body[1]! << 8) | body[2]!;
     if (lc === 0) throw new ApduFormatError('command APDU: extended Lc is 0000');
-    if (body.length === 3 + lc) return new CommandApdu({ ...header, data: body.subarray(3), extended: true }); // 3E
+    if (body.length === 3 + lc) return new CommandApdu(cla, ins, p1, p2, body.subarray(3), 0, true); // 3E
     if (body.length === 5 + lc) {
       const le = (body[3 + lc]! << 8) | body[4 + lc]!;
-      return new CommandApdu({ ...header, data: body.subarray(3, 3 + lc), ne: le === 0 ? 65536 : le, extended: true }); // 4E
+      return new CommandApdu(cla, ins, p1, p2, body.subarray(3, 3 + lc), le === 0 ? 65536 : le, true); // 4E
     }
     throw new ApduFormatError(
       `command APDU: extended Lc=${lc} but the body after Lc has ${body.length - 3} byte(s); expected ${lc} or ${lc + 2}`,
@@ -151,7 +158,7 @@ export class CommandApdu {
 
   /** Returns a copy with some fields replaced. */
   with(fields: Partial<CommandApduFields>): CommandApdu {
-    return new CommandApdu({
+    return CommandApdu.of({
       cla: this.cla,
       ins: this.ins,
       p1: this.p1,

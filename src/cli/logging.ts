@@ -1,9 +1,12 @@
 /**
  * Logging options shared by every command: `--log-level`, `--log-file` (JSON lines) and `--pretty`
  * (human-readable; the default when stderr is a terminal). Logs go to stderr or the file, never stdout.
+ * The log file is opened when the command starts (output-files.ts): an unusable path fails at once,
+ * and a card file of the command is refused.
  */
 import { Option, type Command } from 'commander';
 import { createLogger, type Logger } from '../log.js';
+import { openOutputFile } from './output-files.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -15,8 +18,18 @@ export function addLoggingOptions(program: Command): Command {
     .option('--pretty', 'human-readable logs (default when stderr is a terminal)');
 }
 
+/** The card image files a command's options name (`--card`, repeated or not, and `--out`). */
+export function cardFilesOf(options: { card?: string | string[]; out?: string }): string[] {
+  const cards = options.card === undefined ? [] : Array.isArray(options.card) ? options.card : [options.card];
+  return [...cards, ...(options.out ? [options.out] : [])];
+}
+
 /** The root logger of a command, from its own and the global options. */
 export function loggerFor(cmd: Command): Logger {
-  const o = cmd.optsWithGlobals() as { logLevel?: string; logFile?: string; pretty?: boolean };
-  return createLogger({ level: o.logLevel ?? 'warn', ...(o.logFile ? { file: o.logFile } : {}), ...(o.pretty ? { pretty: true } : {}) });
+  const o = cmd.optsWithGlobals() as { logLevel?: string; logFile?: string; pretty?: boolean; card?: string | string[]; out?: string };
+  const level = o.logLevel ?? 'warn';
+  // Stack traces only when asked for (debug, trace): an error is otherwise one JSON line.
+  const stacks = level === 'debug' || level === 'trace';
+  if (o.logFile) return createLogger({ level, stacks, fd: openOutputFile(o.logFile, '--log-file', cardFilesOf(o)) });
+  return createLogger({ level, stacks, ...(o.pretty ? { pretty: true } : {}) });
 }

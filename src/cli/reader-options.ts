@@ -23,7 +23,7 @@ import { withLayers, type CardReader } from '../terminal/reader.js';
 import { PcscReader } from '../terminal/readers/pcsc.js';
 import { SimulatedReader } from '../terminal/readers/simulated.js';
 import { UserError } from './errors.js';
-import { openCardForCli, traceLogger } from './transport-options.js';
+import { openCardForCli, recordLogger, traceLogger } from './transport-options.js';
 
 /** The option values `addReaderOptions` declares. */
 export interface ReaderOptionValues {
@@ -110,7 +110,7 @@ export async function openReaders(
     throw new UserError('this command needs a PSAM: --psam <file> (sscard psam new) or --psam-reader <name|index>');
   }
   const trace = traceLogger(values.trace);
-  const record = values.record ? traceLogger(values.record) : undefined;
+  const record = recordLogger(values.record, [values.card, values.psam].filter((f): f is string => f !== undefined));
   const recorded = (reader: CardReader, device: string) => (record ? recordingReader(reader, record.child({ device })) : reader);
   const opened: Array<CardReader & { close?(): Promise<void> }> = [];
   const closeAll = async () => {

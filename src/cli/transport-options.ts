@@ -17,7 +17,8 @@ import { SimulatedTransport } from '../card/simulated-transport.js';
 import { toHex } from '../apdu/bytes.js';
 import { logConnect, recordingLayer } from '../qa/record/recording-reader.js';
 import { isContactlessAtr } from '../terminal/readers/pcsc.js';
-import { UserError } from './errors.js';
+import { FailureError, UsageError, UserError } from './errors.js';
+import { openOutputFile } from './output-files.js';
 
 /** The option values `addTransportOptions` declares. */
 export interface TransportOptionValues {
@@ -32,7 +33,8 @@ export interface TransportOptionValues {
 /** Help text listing the two ways to reach a card (appended to each terminal command's --help). */
 export const TRANSPORT_HELP = `
 Reaching the card (one of):
-  --card <file> [--interface contact|contactless]   a simulated card image, in-process (state is saved)
+  --card <file> [--interface contact|contactless]   a simulated card image, in-process (every change is
+                                                    saved; the file is locked while in use)
   --reader <name|index>                             a card in a PC/SC reader (see: sscard readers)
   --trace <file.jsonl>                              log every exchange as pino JSON lines`;
 
@@ -59,6 +61,8 @@ export interface OpenedCard {
   atr: Uint8Array;
   /** Closes the transport (and the card's file store / the PC/SC context). */
   close(): Promise<void>;
+  /** A simulated card's last failed save (the file kept the state before it), if any. */
+  saveError?(): Error | undefined;
 }
 
 /**
@@ -70,24 +74,52 @@ export function exitWhenDone(graceMs = 1000): void {
   setTimeout(() => process.exit(), graceMs).unref();
 }
 
-/** A logger for `--trace`: a JSON-lines file, or silence when not asked. */
-export function traceLogger(file: string | undefined): Logger {
-  return file ? createLogger({ file, level: 'trace' }) : silentLogger();
+/**
+ * A logger for `--trace`: a JSON-lines file opened now (an unusable path fails at once; a card file of
+ * the command is refused), or silence when not asked.
+ */
+export function traceLogger(file: string | undefined, cardFiles: readonly string[] = []): Logger {
+  return file ? createLogger({ fd: openOutputFile(file, '--trace', cardFiles), level: 'trace' }) : silentLogger();
 }
 
-/** Opens a card image file as a SimulatedCard; clear UserErrors for missing/corrupt files. */
-export async function openCardForCli(file: string, log: Logger): Promise<{ card: SimulatedCard; close(): Promise<void> }> {
+/**
+ * A logger for `--record` (what `sscard record` passes): the session file, opened now like a trace file
+ * (never a card file of the command), or undefined when not asked.
+ */
+export function recordLogger(file: string | undefined, cardFiles: readonly string[] = []): Logger | undefined {
+  return file ? createLogger({ fd: openOutputFile(file, '--record', cardFiles), level: 'trace' }) : undefined;
+}
+
+/** A card image file opened for use by the CLI. */
+export interface CliCard {
+  card: SimulatedCard;
+  /** The last save that failed (the file kept the state before it), if any. */
+  saveError(): Error | undefined;
+  /** Closes the card and releases the file's lock. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a card image file as a SimulatedCard, locked for this process until `close()`. Every problem is
+ * a one-line FailureError naming the file: missing, not a regular file, corrupt or impossible state (with
+ * the first bad field), in use by another process (with its PID and command).
+ */
+export async function openCardForCli(file: string, log: Logger): Promise<CliCard> {
+  // Loaded on demand: `--reader` use does not need the card OS.
+  const { CardImageError, FileCardStore, createCard } = await import('../card/index.js');
+  let store: InstanceType<typeof FileCardStore> | undefined;
   try {
-    // Loaded on demand: `--reader` use does not need the card OS.
-    const { openCardFile } = await import('../card/index.js');
-    const opened = await openCardFile(file, { random: systemRandom, clock: systemClock, log });
-    const card = opened as SimulatedCard & { close?: () => unknown };
-    return { card, close: async () => void (await card.close?.()) };
+    store = FileCardStore.open(file);
+    const card = createCard(store.load(), { random: systemRandom, clock: systemClock, log }, { store });
+    const opened = store;
+    return { card, saveError: () => opened.lastSaveError, close: () => card.close() };
   } catch (err) {
+    store?.close();
     if (err instanceof UserError) throw err;
     const code = (err as NodeJS.ErrnoException)?.code;
-    if (code === 'ENOENT') throw new UserError(`card ${file}: no such file (create one with: sscard card new --profile shanghai --out ${file})`);
-    throw new UserError(`card ${file}: ${err instanceof Error ? err.message : String(err)}`, 1);
+    if (code === 'ENOENT') throw new FailureError(`card ${file}: no such file (create one with: sscard card new --profile shanghai --out ${file})`);
+    if (err instanceof CardImageError) throw new FailureError(err.message.startsWith(file) ? `card ${err.message}` : `card ${file}: ${err.message}`);
+    throw new FailureError(`card ${file}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
@@ -96,11 +128,11 @@ export async function openCardForCli(file: string, log: Logger): Promise<{ card:
  * with exit code 2; reader failures are `UserError` with exit code 1 and the transport's message.
  */
 export async function openTransport(values: TransportOptionValues, log: Logger = silentLogger()): Promise<OpenedCard> {
-  if (!values.card && !values.reader) throw new UserError('say which card to use: --card <file> or --reader <name|index>');
-  if (values.card && values.reader) throw new UserError('--card and --reader cannot be used together');
-  const trace = traceLogger(values.trace);
+  if (!values.card && !values.reader) throw new UsageError('say which card to use: --card <file> or --reader <name|index>');
+  if (values.card && values.reader) throw new UsageError('--card and --reader cannot be used together');
+  const trace = traceLogger(values.trace, values.card ? [values.card] : []);
   // --record: the session on the wire (innermost), with a connect record carrying the ATR
-  const record = values.record ? traceLogger(values.record).child({ device: 'card' }) : undefined;
+  const record = recordLogger(values.record, values.card ? [values.card] : [])?.child({ device: 'card' });
   const layers = [...(record ? [recordingLayer(record)] : []), traceLayer(trace), getResponseLayer()];
   const connected = (atr: Uint8Array, iface: CardInterface, protocol?: string, reader?: string) => {
     if (record) logConnect(record, { atr: toHex(atr), interface: iface, ...(protocol ? { protocol } : {}), ...(reader ? { reader } : {}) });
@@ -108,13 +140,13 @@ export async function openTransport(values: TransportOptionValues, log: Logger =
 
   if (values.card) {
     const iface = values.interface ?? 'contact';
-    const { card, close } = await openCardForCli(values.card, log);
+    const { card, close, saveError } = await openCardForCli(values.card, log);
     let sim: SimulatedTransport;
     try {
       sim = new SimulatedTransport(card, { interface: iface, onClose: close });
     } catch (err) {
       await close();
-      throw new UserError(`card ${values.card}: ${(err as Error).message}`);
+      throw new UsageError(`card ${values.card}: ${(err as Error).message}`);
     }
     connected(sim.atr, iface, iface === 'contactless' ? 'T=1' : (card.protocol ?? 'T=1'), `card ${values.card}`);
     return {
@@ -122,6 +154,7 @@ export async function openTransport(values: TransportOptionValues, log: Logger =
       description: `${values.card} (${iface})`,
       atr: sim.atr,
       close: () => sim.close(),
+      saveError,
     };
   }
 
@@ -136,7 +169,7 @@ export async function openTransport(values: TransportOptionValues, log: Logger =
       close: () => pcsc.close(),
     };
   } catch (err) {
-    if (err instanceof TransportError) throw new UserError(err.message, 1);
+    if (err instanceof TransportError) throw new FailureError(err.message);
     throw err;
   }
 }

@@ -8,12 +8,14 @@ import { describe, expect, it } from 'vitest';
 const bin = new URL('../../bin/sscard.js', import.meta.url).pathname;
 
 describe('sscard demo', () => {
-  it('personalises a card and walks it through SSSE, PSAM, DF04, PKI and the contactless PPSE', () => {
+  it('personalises a card and walks it through the SSSE kernel (card check, iReadCardBas, DF04, debit, PKI) and the contactless PPSE', () => {
     const out = execFileSync('node', [bin, 'demo'], { encoding: 'utf8' });
     expect(out).toMatch(/> 00A404000F7378312E73682EC9E7BBE1B1A3D5CF/);
     expect(out).toMatch(/< 6F1C840F7378312E73682EC9E7BBE1B1A3D5CFA50988011E9F0C03860103 {2}9000 success/);
     expect(out).toMatch(/card authentic\s+yes/);
-    expect(out).toMatch(/before VERIFY\s+6982 security status not satisfied/);
+    expect(out).toMatch(/PIN\s+verified/);
+    expect(out).toMatch(/iReadCardBas\s+310000\|\d{17}[\dX]\|[0-9A-Z]{9}\|310000D156000005[0-9A-F]{16}\|/);
+    expect(out).toMatch(/debited\s+1\.00 CNY, balance 1000\.00 → 999\.00/);
     expect(out).toMatch(/signature\s+verified with the certificate's public key/);
     expect(out).toMatch(/certificate chain\s+valid: /);
     expect(out).toMatch(/PPSE lists\s+A000000333010101/);

@@ -57,12 +57,18 @@ describe('sscard psam', () => {
       [['psam', 'new', '--profile', 'shanghai', '--terminal-id', '12345', '--out', join(dir, 'a.json')], /--terminal-id must be 12 digits/],
       [['psam', 'new', '--profile', 'shanghai', '--serial', 'XYZ', '--out', join(dir, 'a.json')], /--serial must be 20 hex digits/],
       [['psam', 'new', '--profile', 'nowhere', '--out', join(dir, 'a.json')], /unknown profile "nowhere"/],
-      [['psam', 'show', join(dir, 'missing.json')], /no such file/],
     ];
     for (const [args, message] of cases) {
       const r = await run(...args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.err).toMatch(message);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+    }
+    // a file that cannot be read is a failure, not a usage error (src/cli/errors.ts: exit 1)
+    {
+      const r = await run('psam', 'show', join(dir, 'missing.json'));
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/no such file/);
       expect(r.err.trim().split('\n')).toHaveLength(1);
     }
     const card = join(dir, 'card.json');

@@ -110,16 +110,15 @@ describe('a real card behind a vpcd peer that sends garbage', () => {
       { numRuns: 40 },
     );
     await client.stop();
-    // The image on disk is still a valid card with the same holder (validation runs on open).
-    const reopened = await openCardForCli(file, silentLogger());
-    try {
-      const t = new SimulatedTransport(reopened.card, { interface: 'contact' });
-      expect([...(await t.transmit(Uint8Array.from(SELECT_SSSE)))].slice(-2)).toEqual([0x90, 0x00]);
-      await t.transmit(Uint8Array.from(SELECT_EF06));
-      expect([...(await t.transmit(Uint8Array.from(READ_ID)))]).toEqual(ID_RECORD);
-    } finally {
-      await reopened.close();
-    }
+    // The image on disk is still a valid card with the same holder (validation runs on open; the
+    // card file is locked while open, so the first opener lets go first and the next tests use the new one).
+    await opened.close();
+    opened = await openCardForCli(file, silentLogger());
+    const t = new SimulatedTransport(opened.card, { interface: 'contact' });
+    expect([...(await t.transmit(Uint8Array.from(SELECT_SSSE)))].slice(-2)).toEqual([0x90, 0x00]);
+    await t.transmit(Uint8Array.from(SELECT_EF06));
+    expect([...(await t.transmit(Uint8Array.from(READ_ID)))]).toEqual(ID_RECORD);
+    await t.close();
   });
 
   it('answers a maximum-size frame (65535 bytes) with a status word and goes on', async () => {

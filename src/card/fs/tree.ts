@@ -65,19 +65,48 @@ export function efBySfi(df: DfImage, sfi: number, iface: CardInterface): number 
   return df.children.findIndex((c) => c.kind === 'ef' && c.sfi === sfi && visibleOn(c, iface));
 }
 
-/** Depth-first search of every visible DF whose name starts with `name` (ISO 7816-4 §7.1.1 selection by DF name). */
-export function dfsByName(mf: DfImage, name: string, iface: CardInterface): NodePath[] {
-  const found: NodePath[] = [];
-  const walk = (df: DfImage, path: number[]) => {
-    if (!visibleOn(df, iface)) return;
-    if (df.aid && df.aid.toUpperCase().startsWith(name.toUpperCase())) found.push(path);
-    df.children.forEach((c, i) => {
-      if (c.kind === 'df') walk(c, [...path, i]);
+/** A DF with a name, its path and the interfaces it is visible on (every DF on the path). */
+interface NamedDf {
+  aid: string;
+  path: NodePath;
+  contact: boolean;
+  contactless: boolean;
+}
+
+/** Named DFs of committed (frozen, so unchanging) trees, in depth-first order. */
+const NAME_INDEX = new WeakMap<DfImage, NamedDf[]>();
+
+function namedDfs(mf: DfImage): NamedDf[] {
+  const cached = NAME_INDEX.get(mf);
+  if (cached) return cached;
+  const out: NamedDf[] = [];
+  const visit = (df: DfImage, path: number[], contact: boolean, contactless: boolean): void => {
+    const c = contact && visibleOn(df, 'contact');
+    const cl = contactless && visibleOn(df, 'contactless');
+    if (!c && !cl) return;
+    if (df.aid) out.push({ aid: df.aid.toUpperCase(), path, contact: c, contactless: cl });
+    df.children.forEach((child, i) => {
+      if (child.kind === 'df') visit(child, [...path, i], c, cl);
     });
   };
-  walk(mf, []);
-  // exact matches first
-  return found.sort((a, b) => Number(dfAt(mf, b).aid?.length === name.length) - Number(dfAt(mf, a).aid?.length === name.length));
+  visit(mf, [], true, true);
+  if (Object.isFrozen(mf)) NAME_INDEX.set(mf, out);
+  return out;
+}
+
+/**
+ * Every DF visible over `iface` whose name starts with `name` (hex), depth first, exact matches first
+ * (ISO 7816-4 §7.1.1 selection by DF name). A DF is visible when every DF on its path is.
+ */
+export function dfsByName(mf: DfImage, name: string, iface: CardInterface): NodePath[] {
+  const wanted = name.toUpperCase();
+  const exact: NodePath[] = [];
+  const prefix: NodePath[] = [];
+  for (const df of namedDfs(mf)) {
+    if (!(iface === 'contact' ? df.contact : df.contactless) || !df.aid.startsWith(wanted)) continue;
+    (df.aid.length === wanted.length ? exact : prefix).push(df.path);
+  }
+  return exact.length === 0 ? prefix : prefix.length === 0 ? exact : [...exact, ...prefix];
 }
 
 /** Whether `inner` lies within (or equals) `outer`. */

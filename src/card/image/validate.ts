@@ -1,64 +1,74 @@
 /**
- * Validation of a card image read from outside: the format tag, the version this sscard reads, and the
- * shape of the file tree. Errors say where the problem is.
+ * Validation of a card image read from outside, against the one schema of the image (schema.ts). The
+ * format tag and the version are checked first (an image of another version is refused as such, never
+ * "repaired"); then the whole image. The error names the source and the first bad field:
+ * `card.json: apps.pboc.ec.balance: 250000 exceeds the balance limit 100000`.
  */
-import type { CardImage, DfImage, EfImage } from '../runtime/types.js';
-import { CardImageError } from './store.js';
+import type { z } from 'zod';
+import { CARD_IMAGE_VERSION, cardImageSchema, type CardImage, type DfImage, type EfImage } from './schema.js';
+import { CardImageError } from './errors.js';
 
-/** The image format version this sscard reads and writes. */
-export const CARD_IMAGE_VERSION = 1;
-
-const HEX = /^(?:[0-9A-Fa-f]{2})*$/;
+export { CARD_IMAGE_VERSION };
 
 function fail(where: string, message: string): never {
   throw new CardImageError(`${where}: ${message}`);
 }
 
-function checkEf(ef: EfImage, path: string, where: string): void {
-  if (typeof ef.fid !== 'number') fail(where, `${path}: EF without a numeric fid`);
-  if (!['transparent', 'linear-fixed', 'linear-variable', 'cyclic'].includes(ef.structure)) fail(where, `${path}: unknown EF structure ${JSON.stringify(ef.structure)}`);
-  if (ef.data !== undefined && (typeof ef.data !== 'string' || !HEX.test(ef.data))) fail(where, `${path}: data is not hex`);
-  if (ef.records !== undefined && (!Array.isArray(ef.records) || ef.records.some((r) => typeof r !== 'string' || !HEX.test(r)))) {
-    fail(where, `${path}: records are not a list of hex strings`);
-  }
-  if (ef.read === undefined || ef.update === undefined) fail(where, `${path}: missing access rules`);
+/** `mf.children[4].keys[1].value` from a zod issue path. */
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out;
 }
 
-function checkDf(df: DfImage, path: string, where: string): void {
-  if (df.kind !== 'df') fail(where, `${path}: expected a DF`);
-  if (!Array.isArray(df.children)) fail(where, `${path}: DF without children`);
-  if (df.aid !== undefined && (typeof df.aid !== 'string' || !HEX.test(df.aid))) fail(where, `${path}: aid is not hex`);
-  for (const pin of df.pins ?? []) {
-    if (typeof pin.id !== 'string' || !/^\d{2,16}$/.test(pin.value) || !Number.isInteger(pin.triesLeft)) fail(where, `${path}: malformed PIN ${JSON.stringify(pin.id)}`);
+/** `MF/DF04/EF08`: where in the file tree a path leads (undefined outside the tree). */
+function treeLocation(value: unknown, path: ReadonlyArray<PropertyKey>): string | undefined {
+  if (path[0] !== 'mf') return undefined;
+  let node = (value as { mf?: unknown }).mf as DfImage | EfImage | undefined;
+  const names = ['MF'];
+  for (let i = 1; i + 1 < path.length && path[i] === 'children'; i += 2) {
+    const child: unknown = node && node.kind === 'df' && Array.isArray(node.children) ? node.children[path[i + 1] as number] : undefined;
+    if (typeof child !== 'object' || child === null) break;
+    node = child as DfImage | EfImage;
+    const fid = typeof node.fid === 'number' ? node.fid.toString(16).toUpperCase().padStart(4, '0') : undefined;
+    names.push(fid ?? (typeof (node as DfImage).aid === 'string' ? (node as DfImage).aid! : `#${String(path[i + 1])}`));
   }
-  for (const key of df.keys ?? []) {
-    if (typeof key.id !== 'string' || typeof key.value !== 'string' || !HEX.test(key.value)) fail(where, `${path}: malformed key ${JSON.stringify(key.id)}`);
+  return names.length > 1 ? names.join('/') : undefined;
+}
+
+/** The issue to report: inside a union, the branch that got furthest. */
+function deepest(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return issue;
+  let best: z.core.$ZodIssue | undefined;
+  for (const branch of issue.errors) {
+    const first = branch[0];
+    if (first && first.path.length > 0 && (!best || first.path.length > best.path.length)) best = first;
   }
-  df.children.forEach((child, i) => {
-    const childPath = `${path}/${child.kind === 'df' ? (child.label ?? child.fid?.toString(16) ?? i) : (child.fid?.toString(16) ?? i)}`;
-    if (child.kind === 'df') checkDf(child, childPath, where);
-    else if (child.kind === 'ef') checkEf(child, childPath, where);
-    else fail(where, `${path}: child ${i} is neither a DF nor an EF`);
-  });
+  return best ? { ...deepest(best), path: [...issue.path, ...best.path] } : issue;
+}
+
+/** One line naming the first bad field of an image: `apps.pboc.atc: expected an integer`. */
+export function describeIssue(value: unknown, issues: ReadonlyArray<z.core.$ZodIssue>): string {
+  const issue = deepest(issues[0]!);
+  const path = formatPath(issue.path);
+  const location = treeLocation(value, issue.path);
+  return `${path || 'image'}${location ? ` (${location})` : ''}: ${issue.message}`;
 }
 
 /**
- * Checks that `value` is a card image this sscard can use.
+ * Checks that `value` is a card image this sscard can use and returns it, typed.
  * @param where the file (or other source) named in errors
+ * @throws CardImageError `where: path: problem`, for the first bad field
  */
 export function validateImage(value: unknown, where: string): CardImage {
-  if (typeof value !== 'object' || value === null) fail(where, 'not a card image (not a JSON object)');
-  const image = value as Partial<CardImage>;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(where, 'not a card image (not a JSON object)');
+  const image = value as { format?: unknown; version?: unknown };
   if (image.format !== 'sscard-card-image') fail(where, 'not a card image (format is not "sscard-card-image")');
   if (image.version !== CARD_IMAGE_VERSION) {
     fail(where, `card image version ${JSON.stringify(image.version)} is not supported (this sscard reads version ${CARD_IMAGE_VERSION}); the file was left untouched`);
   }
-  if (image.protocol !== 'T=0' && image.protocol !== 'T=1') fail(where, 'protocol must be "T=0" or "T=1"');
-  if (!image.atr || typeof image.atr.contact !== 'string' || !HEX.test(image.atr.contact)) fail(where, 'missing contact ATR');
-  if (typeof image.atr.contactless !== 'string' || !HEX.test(image.atr.contactless)) fail(where, 'contactless ATR is not hex');
-  if (image.cardLifeCycle !== 'active' && image.cardLifeCycle !== 'blocked') fail(where, 'cardLifeCycle must be "active" or "blocked"');
-  if (typeof image.apps !== 'object' || image.apps === null) fail(where, 'missing apps state');
-  if (!image.mf) fail(where, 'missing MF');
-  checkDf(image.mf, 'MF', where);
-  return image as CardImage;
+  const result = cardImageSchema.safeParse(value);
+  if (!result.success) fail(where, describeIssue(value, result.error.issues));
+  // The schema has no transforms: the value passed as it is (its key order kept, unlike the parsed copy).
+  return value as CardImage;
 }

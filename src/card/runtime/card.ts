@@ -1,11 +1,22 @@
 /**
  * The card: power, resets, and the processing of one APDU as a transaction.
  *
- * Each APDU runs on a draft copy of the image. When its handler returns normally with 9000 or a
- * warning (61xx/62xx/63xx), or fails with `CardError(sw, { keepChanges: true })` (PIN and key try
- * counters), a changed draft is saved through the store — atomically and durably — before the
- * response leaves the card; otherwise it is discarded. A save that fails answers 6581 and keeps the
- * old state. Anything a handler throws other than CardError answers 6F00.
+ * The committed image is deeply frozen; each APDU runs on a copy-on-write draft of it
+ * (`transaction.ts`): reads copy nothing, a change copies only the nodes on its path. When the handler
+ * returns 9000 or a warning (61xx/62xx/63xx), or fails with `CardError(sw, { keepChanges: true })` (PIN
+ * and key try counters), a changed draft is saved through the store — atomically and durably — before
+ * the response leaves the card; otherwise it is dropped. Whether it changed is decided by comparing the
+ * copied paths with the committed image, never by serialising it.
+ *
+ * A save that fails keeps nothing of the command: not the image, not the session (verified PINs,
+ * authenticated keys, the challenge, pending GET RESPONSE data, the applications' session state such as
+ * a pending GENERATE AC); the card answers 6581. PIN and key tries are charged by a save before the
+ * comparison (`CardContext.checkpoint`), and while saves fail the PIN commands are refused (6581) until
+ * a save of the committed image succeeds again. Anything a handler throws other than CardError answers
+ * 6F00 and keeps nothing either.
+ *
+ * Before any application sees a command, the OS's gates run (dispatcher.ts `gate`): card life cycle,
+ * class byte, DF life cycle. Fault points for QA: faults.ts.
  *
  * T=0 on the contact interface (ISO/IEC 7816-3 §12.2): response data of a command with a data field
  * waits for GET RESPONSE behind 61xx; a case-2 command whose Le differs from the data length answers
@@ -18,9 +29,11 @@ import { fromHex } from '../../apdu/bytes.js';
 import { dfChain } from '../fs/tree.js';
 import type { CardStore } from '../image/store.js';
 import { CardError } from './card-error.js';
-import { CardContext } from './context.js';
-import { lookup } from './dispatcher.js';
-import { newSession, type Session } from './session.js';
+import { CardContext, type TransactionControl } from './context.js';
+import { OS_CLASSES, PIN_COMMANDS, gate, lookup } from './dispatcher.js';
+import { CardPowerLostError, type FaultHooks, type WriteStage } from './faults.js';
+import { newSession, snapshotSession, type Session } from './session.js';
+import { Draft, deepFreeze } from './transaction.js';
 import type { Application, CardDeps, CardImage, CardInterface, DfImage, SimulatedCard } from './types.js';
 
 /** Status words after which a normally returned command's changes are committed. */
@@ -33,29 +46,46 @@ export interface CardOptions {
   /** Where changes are saved (default: nowhere — an in-memory card). */
   store?: CardStore;
   applications?: ReadonlyMap<string, Application>;
+  /** Fault points for QA (power cuts at write points); faults.ts. */
+  faults?: FaultHooks;
+}
+
+/** A save failed: the command keeps nothing (internal to the runtime). */
+class SaveFailed extends Error {
+  override name = 'SaveFailed';
 }
 
 export class Card implements SimulatedCard {
+  /** The committed image (deeply frozen). */
   #image: CardImage;
-  #json: string;
   #session: Session | undefined;
   readonly #store: CardStore | undefined;
   readonly #applications: ReadonlyMap<string, Application>;
+  readonly #classes: ReadonlySet<number>;
+  readonly #faults: FaultHooks | undefined;
+  /** The last save failed: PIN commands wait for a successful save. */
+  #saveFailing = false;
+  /** State-changing commands so far (the ordinal of fault points). */
+  #stateChanges = 0;
+  /** The command being processed (one at a time: the card is synchronous). */
+  #run: { draft: Draft<CardImage>; apdu: Uint8Array; counted: boolean } | undefined;
+  readonly #control: TransactionControl = { checkpoint: () => this.#checkpoint() };
 
   constructor(
     image: CardImage,
     private readonly deps: CardDeps,
     options: CardOptions = {},
   ) {
-    this.#image = image;
-    this.#json = JSON.stringify(image);
+    this.#image = deepFreeze(structuredClone(image));
     this.#store = options.store;
     this.#applications = options.applications ?? new Map();
+    this.#faults = options.faults;
+    this.#classes = new Set([...OS_CLASSES, ...[...this.#applications.values()].flatMap((a) => a.classes ?? [])]);
   }
 
   /** A deep copy of the current image (for inspection; changing it changes nothing). */
   get image(): CardImage {
-    return JSON.parse(this.#json) as CardImage;
+    return structuredClone(this.#image);
   }
 
   get powered(): boolean {
@@ -91,9 +121,10 @@ export class Card implements SimulatedCard {
     this.#session = undefined;
   }
 
-  /** Releases the card (nothing is pending: every change is already saved). */
+  /** Releases the card (nothing is pending: every change is already saved) and its store (a file's lock). */
   async close(): Promise<void> {
     this.powerOff();
+    this.#store?.close?.();
   }
 
   #atr(iface: CardInterface): Uint8Array {
@@ -116,62 +147,117 @@ export class Card implements SimulatedCard {
     }
     if (this.#t0 && cmd.ins === 0xc0 && cmd.cla === 0x00) return this.#getResponse(cmd, session).encode();
     session.pending = undefined;
-    const response = this.#process(cmd, session);
-    return (this.#t0 ? this.#shapeT0(cmd, response, session) : response).encode();
+    const response = this.#process(cmd, session, command);
+    const now = this.#session;
+    return (this.#t0 && now ? this.#shapeT0(cmd, response, now) : response).encode();
   }
 
-  #process(cmd: CommandApdu, session: Session): ResponseApdu {
-    if (this.#image.cardLifeCycle === 'blocked') return ResponseApdu.status(SW.FUNCTION_NOT_SUPPORTED);
-    const draft = structuredClone(this.#image);
-    const ctx = new CardContext(draft, session, this.deps.random, this.deps.clock, this.deps.log);
-    let response: ResponseApdu;
-    let keep: boolean;
+  #process(cmd: CommandApdu, session: Session, bytes: Uint8Array): ResponseApdu {
+    const chain = dfChain(this.#image.mf, session.df);
     try {
-      response = this.#dispatch(cmd, ctx);
-      keep = commits(response.sw);
+      gate(this.#image, chain, cmd.cla, cmd.ins, this.#classes);
     } catch (err) {
-      if (err instanceof CardError) {
+      if (err instanceof CardError) return ResponseApdu.status(err.sw);
+      throw err;
+    }
+    if (this.#saveFailing && PIN_COMMANDS.has(cmd.ins) && !this.#probeStore()) return ResponseApdu.status(SW.MEMORY_FAILURE);
+
+    const before = snapshotSession(session);
+    const draft = new Draft(this.#image);
+    this.#run = { draft, apdu: bytes, counted: false };
+    const ctx = new CardContext(draft, session, this.deps.random, this.deps.clock, this.deps.log, this.#control);
+    let response: ResponseApdu;
+    try {
+      let keep: boolean;
+      try {
+        response = this.#dispatch(cmd, ctx, chain);
+        keep = commits(response.sw);
+      } catch (err) {
+        if (!(err instanceof CardError)) throw err;
         response = ResponseApdu.of(err.options.data ?? new Uint8Array(0), err.sw);
         keep = Boolean(err.options.keepChanges);
-      } else {
-        this.deps.log.error({ err, command: cmd.toHex() }, 'card: unexpected error, state unchanged');
-        return ResponseApdu.status(SW.UNKNOWN_ERROR);
       }
-    }
-    if (keep) {
-      const json = JSON.stringify(draft);
-      if (json !== this.#json) {
-        try {
-          this.#store?.save(draft);
-        } catch (err) {
-          this.deps.log.error({ err }, 'card: saving the image failed, state unchanged');
-          return ResponseApdu.status(SW.MEMORY_FAILURE);
-        }
-        this.#image = draft;
-        this.#json = json;
+      if (keep && draft.changed()) {
+        this.#commit('commit');
+        this.#writePoint('answer');
       }
+    } catch (err) {
+      if (err instanceof CardPowerLostError) throw err;
+      this.#session = before;
+      if (err instanceof SaveFailed) return ResponseApdu.status(SW.MEMORY_FAILURE);
+      this.deps.log.error({ err, command: cmd.toHex() }, 'card: unexpected error, nothing of the command kept');
+      return ResponseApdu.status(SW.UNKNOWN_ERROR);
+    } finally {
+      this.#run = undefined;
     }
     return response;
   }
 
-  #dispatch(cmd: CommandApdu, ctx: CardContext): ResponseApdu {
-    const chain = dfChain(ctx.image.mf, ctx.os.df);
+  /** A write point of the running command: counts it as state-changing, asks the fault hook. */
+  #writePoint(stage: WriteStage): void {
+    const run = this.#run!;
+    if (!run.counted) {
+      run.counted = true;
+      this.#stateChanges++;
+    }
+    const point = { command: this.#stateChanges, stage, apdu: run.apdu };
+    if (this.#faults?.powerCut?.(point)) {
+      this.#session = undefined;
+      throw new CardPowerLostError(point);
+    }
+  }
+
+  /** Saves the running command's draft and makes it the committed image. */
+  #commit(stage: WriteStage): void {
+    const draft = this.#run!.draft;
+    this.#writePoint(stage);
+    this.#save(draft.current);
+    this.#image = draft.rebase();
+  }
+
+  /** `CardContext.checkpoint`: saves what the running command changed so far (a charged try). */
+  #checkpoint(): void {
+    if (this.#run?.draft.changed()) this.#commit('try-counter');
+  }
+
+  /** Saves an image through the store; a failure is remembered and thrown as `SaveFailed`. */
+  #save(image: CardImage): void {
+    if (!this.#store) return;
+    try {
+      this.#store.save(image);
+    } catch (err) {
+      this.#saveFailing = true;
+      this.deps.log.error({ err }, 'card: saving the image failed, nothing of the command kept');
+      throw new SaveFailed('save failed');
+    }
+    this.#saveFailing = false;
+  }
+
+  /** After a failed save: saves the committed image again; true when the store works again. */
+  #probeStore(): boolean {
+    try {
+      this.#save(this.#image);
+      return true;
+    } catch (err) {
+      if (err instanceof SaveFailed) return false;
+      throw err;
+    }
+  }
+
+  #dispatch(cmd: CommandApdu, ctx: CardContext, chain: readonly DfImage[]): ResponseApdu {
     if (cmd.ins !== 0xa4) {
       for (let depth = chain.length - 1; depth >= 0; depth--) {
         const df: DfImage = chain[depth]!;
         const app = df.application ? this.#applications.get(df.application) : undefined;
         if (!app) continue;
-        ctx.currentDf = df;
         ctx.currentDfPath = ctx.os.df.slice(0, depth);
         const answer = app.process(cmd, ctx);
         if (answer) return answer;
         break;
       }
-      ctx.currentDf = chain[chain.length - 1]!;
       ctx.currentDfPath = ctx.os.df;
     }
-    const blocked = chain.some((df) => df.lifeCycle === 'blocked' || df.lifeCycle === 'terminated');
-    return lookup(cmd.cla, cmd.ins, blocked)(cmd, ctx, { applications: this.#applications });
+    return lookup(cmd.cla, cmd.ins)(cmd, ctx, { applications: this.#applications });
   }
 
   #shapeT0(cmd: CommandApdu, response: ResponseApdu, session: Session): ResponseApdu {

@@ -7,27 +7,91 @@ import type { Clock, RandomSource } from '../../env.js';
 import type { Logger } from '../../log.js';
 import { dfAt, dfChain, isWithin, nodeAt, type NodePath } from '../fs/tree.js';
 import type { Session } from './session.js';
+import type { Draft, Key } from './transaction.js';
 import type { AccessRule, CardImage, CardInterface, DfImage, EfImage, KeyImage, PinImage } from './types.js';
 
-export class CardContext {
+const EMPTY: object = Object.freeze({});
+
+/** What the runtime lends a command's context beyond the draft (docs/card-os.md). */
+export interface TransactionControl {
   /**
-   * The DF of the application handling the command (for the OS's own handlers: the current DF).
-   * Applications read and change their files through it (it is part of the draft).
+   * Saves the changes made so far durably, before the command goes on (a PIN or key try is charged
+   * before the comparison). Throws when the save fails; the runtime then answers 6581 and keeps nothing.
    */
-  currentDf: DfImage;
-  /** Path of `currentDf`. */
+  checkpoint(): void;
+}
+
+/** Keys from the image root to the node at a path of child indices. */
+export function nodeKeys(path: NodePath): Key[] {
+  const keys: Key[] = ['mf'];
+  for (const i of path) keys.push('children', i);
+  return keys;
+}
+
+export class CardContext {
+  /** Path of `currentDf`: the DF of the application handling the command (for the OS: the current DF). */
   currentDfPath: NodePath;
 
   constructor(
-    /** The draft image: changes are saved when the command succeeds. */
-    readonly image: CardImage,
+    /** The command's draft over the committed image. */
+    readonly draft: Draft<CardImage>,
     readonly os: Session,
     readonly random: RandomSource,
     readonly clock: Clock,
     readonly log: Logger,
+    readonly control: TransactionControl = { checkpoint() {} },
   ) {
     this.currentDfPath = os.df;
-    this.currentDf = dfAt(image.mf, os.df);
+  }
+
+  /**
+   * The image as it stands in this command (read only: parts not edited are the committed, frozen
+   * objects). Change it through `editNode`, `editPin`, `editKey`, `editImage`, `editAppState`.
+   */
+  get image(): CardImage {
+    return this.draft.current;
+  }
+
+  /**
+   * The DF of the application handling the command (for the OS's own handlers: the current DF), as it
+   * stands now (read only; `editNode(ctx.currentDfPath)` to change it).
+   */
+  get currentDf(): DfImage {
+    return dfAt(this.draft.current.mf, this.currentDfPath);
+  }
+
+  /** A mutable DF or EF of the draft at a path of child indices. */
+  editNode<T extends DfImage | EfImage>(path: NodePath): T {
+    return this.draft.edit<T>(nodeKeys(path));
+  }
+
+  /** The mutable image root (card life cycle). */
+  editImage(): CardImage {
+    return this.draft.edit<CardImage>([]);
+  }
+
+  /** The mutable PIN found by `findPin`. */
+  editPin(found: { pin: PinImage; scope: NodePath }): PinImage {
+    const df = dfAt(this.image.mf, found.scope);
+    const i = (df.pins ?? []).findIndex((p) => p.id === found.pin.id);
+    if (i < 0) throw new Error(`editPin: no PIN ${found.pin.id}`);
+    return this.draft.edit<PinImage>([...nodeKeys(found.scope), 'pins', i]);
+  }
+
+  /** The mutable key found by `findKey`. */
+  editKey(found: { key: KeyImage; scope: NodePath }): KeyImage {
+    const df = dfAt(this.image.mf, found.scope);
+    const i = (df.keys ?? []).findIndex((k) => k.id === found.key.id);
+    if (i < 0) throw new Error(`editKey: no key ${found.key.id}`);
+    return this.draft.edit<KeyImage>([...nodeKeys(found.scope), 'keys', i]);
+  }
+
+  /**
+   * Charges a PIN or key try durably before the comparison (`TransactionControl.checkpoint`). What the
+   * command edited so far becomes committed and frozen: edit again to change more.
+   */
+  checkpoint(): void {
+    this.control.checkpoint();
   }
 
   /** Alias of `currentDf`. */
@@ -50,15 +114,29 @@ export class CardContext {
     return this.os.apps;
   }
 
-  /** The persistent state of an application (`image.apps[id]`, created empty on first use). */
+  /** The persistent state of an application (`image.apps[id]`), read only (empty when it has none). */
   appState<T>(appId: string): T {
-    this.image.apps[appId] ??= {};
-    return this.image.apps[appId] as T;
+    return (this.image.apps[appId] ?? EMPTY) as T;
+  }
+
+  /** The persistent state of an application as a mutable deep copy (made once per command). */
+  editAppState<T>(appId: string): T {
+    if (this.image.apps[appId] === undefined) this.draft.put(['apps', appId], {});
+    return this.draft.editDeep<T & object>(['apps', appId]);
+  }
+
+  /**
+   * The persistent state of an application as a mutable shallow copy: its own fields can be assigned,
+   * the objects inside it stay frozen (use `editAppState` to change those).
+   */
+  editAppStateFields<T>(appId: string): T {
+    if (this.image.apps[appId] === undefined) this.draft.put(['apps', appId], {});
+    return this.draft.edit<T & object>(['apps', appId]);
   }
 
   /** Replaces the persistent state of an application. */
   setAppState<T>(appId: string, state: T): void {
-    this.image.apps[appId] = state;
+    this.draft.put(['apps', appId], state);
   }
 
   /** The DFs from the MF to the OS's current DF. */

@@ -33,3 +33,28 @@ export interface Session {
 export function newSession(iface: CardInterface): Session {
   return { iface, df: [], verifiedPins: [], authenticatedKeys: [], apps: {} };
 }
+
+/**
+ * A copy of a session to go back to when a command keeps nothing (failed save, unexpected error).
+ * Handlers replace session values rather than change them in place (paths, grant lists, byte arrays),
+ * and applications assign the fields of their own session object (`ctx.session[id]`): copying the
+ * session, its `apps` map and each application's object is enough to undo a command.
+ */
+export function snapshotSession(session: Session): Session {
+  const apps: Record<string, unknown> = {};
+  for (const id in session.apps) {
+    const value = session.apps[id];
+    apps[id] = typeof value === 'object' && value !== null && !Array.isArray(value) ? { ...value } : value;
+  }
+  return {
+    iface: session.iface,
+    df: session.df,
+    ef: session.ef,
+    record: session.record,
+    verifiedPins: session.verifiedPins,
+    authenticatedKeys: session.authenticatedKeys,
+    challenge: session.challenge,
+    pending: session.pending,
+    apps,
+  };
+}

@@ -32,6 +32,15 @@ function macInput(cmd: CommandApdu, plain: Uint8Array): Uint8Array {
 }
 
 /**
+ * The random of the session key SK = E_K(R) (DOMAIN.md §1.4): the challenge, at most one block of the
+ * key's cipher — a 16-byte challenge (GET CHALLENGE Le 10) under a DES/3DES key uses its first 8 bytes,
+ * as EXTERNAL AUTHENTICATE compares the first 8 bytes and the key-management IV takes the first block [R].
+ */
+export function sessionKeyRandom(key: KeyImage, challenge: Uint8Array): Uint8Array {
+  return challenge.subarray(0, blockSizeOf(key.algorithm));
+}
+
+/**
  * Verifies a session-key MAC with one of the candidate keys; returns the key that matched.
  * @throws CardError 6988 when no challenge is pending or no key matches
  */
@@ -44,7 +53,7 @@ export function verifySessionMac(
   if (!challenge) throw new CardError(SW.SM_DATA_WRONG);
   const input = macInput(cmd, plain);
   for (const key of candidates) {
-    const sk = ssseSessionKey(key.algorithm, fromHex(key.value), challenge);
+    const sk = ssseSessionKey(key.algorithm, fromHex(key.value), sessionKeyRandom(key, challenge));
     if (constantTimeEqual(ssseMac(key.algorithm, sk, input), mac)) return { plain, key, sessionKey: sk };
   }
   throw new CardError(SW.SM_DATA_WRONG);

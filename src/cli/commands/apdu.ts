@@ -9,7 +9,10 @@ import { CommandApdu } from '../../apdu/command-apdu.js';
 import { ResponseApdu } from '../../apdu/response-apdu.js';
 import { describeSw } from '../../apdu/status-word-table.js';
 import { TransportError } from '../../apdu/transport.js';
-import { UserError } from '../errors.js';
+import type { Logger } from '../../log.js';
+import { FailureError, UsageError } from '../errors.js';
+import { loggerFor } from '../logging.js';
+import { cutWord, writeJson, writeOut } from '../output.js';
 import { addTransportOptions, exitWhenDone, openTransport, TRANSPORT_HELP, type TransportOptionValues } from '../transport-options.js';
 
 /** One exchange as `--json` prints it. */
@@ -23,19 +26,19 @@ export interface ApduExchange {
 
 /** Parses the hex arguments into command APDUs; a bad one is a UserError naming it. */
 export function parseApduArgs(args: string[]): Uint8Array[] {
-  if (args.length === 0) throw new UserError('give at least one APDU in hex, e.g. 00A4040000');
+  if (args.length === 0) throw new UsageError('give at least one APDU in hex, e.g. 00A4040000');
   return args.map((text, i) => {
-    const what = `APDU ${i + 1} ("${text}")`;
+    const what = `APDU ${i + 1} ("${cutWord(text)}")`;
     let bytes: Uint8Array;
     try {
       bytes = fromHex(text, what);
     } catch (err) {
-      throw new UserError((err as Error).message);
+      throw new UsageError((err as Error).message);
     }
     try {
       CommandApdu.parse(bytes);
     } catch (err) {
-      throw new UserError(`${what}: ${(err as Error).message}`);
+      throw new UsageError(`${what}: ${(err as Error).message}`);
     }
     return bytes;
   });
@@ -65,7 +68,9 @@ export function register(program: Command): void {
 
 Output: "> command" then "< response  SW meaning" per APDU (response = data followed by SW1 SW2).
 The exit code is 0 whatever the status words are (a status word is the card's answer, not a failure);
-1 for a reader/card failure, 2 for usage.
+1 for a failure (reader, card file: missing, refused, in use, or a change that could not be saved —
+then the card answered 6581, the file keeps the state before that APDU and the rest is not sent),
+2 for usage.
 
 Examples:
   sscard apdu --card card.json 00A404000E325041592E5359532E4444463031
@@ -74,38 +79,49 @@ Examples:
   sscard apdu --reader "Virtual PCD 00 01" --json 0084000008
   sscard apdu --reader 0 --trace apdu.jsonl 00A4000002EF05`,
   );
-  cmd.action(async (hex: string[], opts: TransportOptionValues & { json?: boolean }) => {
+  cmd.action(async (hex: string[], opts: TransportOptionValues & { json?: boolean }, command: Command) => {
     const commands = parseApduArgs(hex);
     try {
-      await sendAll(commands, opts);
+      await sendAll(commands, opts, loggerFor(command));
     } finally {
       if (opts.reader) exitWhenDone();
     }
   });
 }
 
-/** Opens the card, sends the commands in order, prints each exchange, closes. */
-async function sendAll(commands: Uint8Array[], opts: TransportOptionValues & { json?: boolean }): Promise<void> {
-  const opened = await openTransport(opts);
+/**
+ * Opens the card, sends the commands in order, prints each exchange, closes. Stops after an exchange
+ * whose change the simulated card could not save (it answered 6581; the file kept the state before it):
+ * that is a failure of the command (exit 1), not the card's answer.
+ */
+async function sendAll(commands: Uint8Array[], opts: TransportOptionValues & { json?: boolean }, log: Logger): Promise<void> {
+  const opened = await openTransport(opts, log);
   const results: ApduExchange[] = [];
   try {
-    for (const command of commands) {
+    for (const [i, command] of commands.entries()) {
       let response: Uint8Array;
       try {
         response = await opened.transport.transmit(command);
       } catch (err) {
         if (err instanceof TransportError) {
-          if (!opts.json) process.stdout.write(`> ${toHex(command)}\n`);
-          throw new UserError(`${opened.description}: ${err.message}`, 1);
+          if (!opts.json) writeOut(`> ${toHex(command)}\n`);
+          throw new FailureError(`${opened.description}: ${err.message}`);
         }
         throw err;
       }
       const ex = exchange(command, response);
       results.push(ex);
-      if (!opts.json) process.stdout.write(`> ${ex.command}\n< ${ex.response}  ${ex.meaning}\n`);
+      if (!opts.json) writeOut(`> ${ex.command}\n< ${ex.response}  ${ex.meaning}\n`);
+      const failed = opened.saveError?.();
+      if (failed) {
+        const left = commands.length - i - 1;
+        throw new FailureError(`${failed.message}${left ? ` (${left} more APDU${left > 1 ? 's' : ''} not sent)` : ''}`);
+      }
+      // Let timers run between APDUs (the card file's lock is refreshed by one).
+      await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
-    if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    if (opts.json) writeJson(results);
     await opened.close();
   }
 }

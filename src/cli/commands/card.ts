@@ -2,7 +2,7 @@
  * `sscard card new|show|cert`: personalise a card image, show what it holds, print its certificate chain.
  * Parse, build objects, call, print: the work is in src/card/personalize.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -12,7 +12,8 @@ import { toPem } from '../../crypto/cert/x509.js';
 import { seededRandom, systemClock, systemRandom } from '../../env.js';
 import { loggerFor } from '../logging.js';
 import type { CardImage } from '../../card/runtime/types.js';
-import { CardImageError, writeFileAtomic } from '../../card/image/store.js';
+import { CardImageError, FileCardStore, readCardImageFile } from '../../card/image/store.js';
+import { readRegularFile, resolveTarget } from '../../card/image/files.js';
 import { validateImage } from '../../card/image/validate.js';
 import { parseProfile, ProfileError, type Profile } from '../../card/personalize/profile.js';
 import { HolderError, parseHolder, type Holder } from '../../card/personalize/holder.js';
@@ -20,23 +21,26 @@ import { personalize } from '../../card/personalize/personalize.js';
 import { sampleHolder } from '../../card/personalize/sample-holder.js';
 import { findNode, inspectCard, PKI_CERT_PATH, type CardSummary } from '../../card/personalize/inspect.js';
 import type { PkiState } from '../../card/apps/pki/pki-app.js';
-import { UserError } from '../errors.js';
+import { FailureError, UsageError } from '../errors.js';
+import { writeJson, writeOut } from '../output.js';
 
 /** Directory of the bundled profiles. */
 export const PROFILES_DIR = fileURLToPath(new URL('../../../fixtures/profiles/', import.meta.url));
 
+/** Reads a JSON input file (a profile, a holder); a FIFO or a device is refused, not read. */
 function readJson(file: string, what: string): unknown {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readRegularFile(resolveTarget(file), file, 1024 * 1024).toString('utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? `${what} ${file}: no such file` : `${what} ${file}: ${(err as Error).message}`);
+    if (err instanceof CardImageError) throw new FailureError(`${what} ${err.message.replace('not a card image file', `not a ${what} file`)}`);
+    throw new FailureError(code === 'ENOENT' ? `${what} ${file}: no such file` : `${what} ${file}: ${(err as Error).message}`);
   }
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new UserError(`${what} ${file}: not valid JSON (${(err as Error).message})`);
+    throw new FailureError(`${what} ${file}: not valid JSON (${(err as Error).message})`);
   }
 }
 
@@ -46,12 +50,12 @@ export function loadProfile(nameOrFile: string): Profile {
   const file = isName ? join(PROFILES_DIR, `${nameOrFile}.json`) : resolve(nameOrFile);
   if (isName && !existsSync(file)) {
     const known = listProfiles();
-    throw new UserError(`unknown profile "${nameOrFile}" (bundled profiles: ${known.join(', ')}; or give a file path)`);
+    throw new UsageError(`unknown profile "${nameOrFile}" (bundled profiles: ${known.join(', ')}; or give a file path)`);
   }
   try {
     return parseProfile(readJson(file, 'profile'), basename(file));
   } catch (err) {
-    if (err instanceof ProfileError) throw new UserError(err.message);
+    if (err instanceof ProfileError) throw new FailureError(err.message);
     throw err;
   }
 }
@@ -69,27 +73,38 @@ function loadHolder(file: string): Holder {
   try {
     return parseHolder(readJson(file, 'holder'), encodeGbk, basename(file));
   } catch (err) {
-    if (err instanceof HolderError) throw new UserError(err.message);
+    if (err instanceof HolderError) throw new FailureError(err.message);
     throw err;
   }
 }
 
-/** Writes a file atomically and durably (the card store's writer). */
-function writeDurably(file: string, text: string): void {
+/**
+ * Writes a new card image through the card store: locked while written (a card another process has
+ * open is not replaced under it), a link followed to its target, anything but a regular file refused,
+ * atomic and durable.
+ */
+function writeCardImage(file: string, image: CardImage): void {
+  let store: FileCardStore | undefined;
   try {
-    writeFileAtomic(file, text);
+    store = FileCardStore.open(file);
+    store.save(image);
   } catch (err) {
-    throw new UserError(`cannot write ${file}: ${(err as Error).message}`);
+    if (err instanceof CardImageError) throw new FailureError(err.message);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new FailureError(`cannot write ${file}: ${code === 'ENOENT' ? 'no such directory' : (err as Error).message}`);
+  } finally {
+    store?.close();
   }
 }
 
-/** Reads and validates a card image for display (no state change, so no store is needed). */
+/** Reads and validates a card image for display (no state change: no lock, no store). */
 export function readCardImage(file: string): CardImage {
   try {
-    return validateImage(readJson(file, 'card image'), file);
+    return readCardImageFile(file);
   } catch (err) {
-    if (err instanceof CardImageError) throw new UserError(err.message);
-    throw err;
+    if (err instanceof CardImageError) throw new FailureError(err.message);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new FailureError(code === 'ENOENT' ? `card image ${file}: no such file` : `card image ${file}: ${(err as Error).message}`);
   }
 }
 
@@ -98,14 +113,15 @@ export function certificateChain(image: CardImage): string[] {
   const pki = image.apps.pki as PkiState | undefined;
   const ef = findNode(image, PKI_CERT_PATH);
   if (!pki || !ef || ef.kind !== 'ef' || !ef.data) {
-    throw new UserError(`this card has no PKI application (profile ${image.profile}; second-generation cards have no certificate)`);
+    throw new FailureError(`this card has no PKI application (profile ${image.profile}; second-generation cards have no certificate)`);
   }
   return [toPem(fromHex(ef.data)), ...pki.caChain];
 }
 
 const fen = (n: number) => `${(n / 100).toFixed(2)} 元`;
 
-function printSummary(s: CardSummary): string {
+/** The text `card show` prints for a card summary. */
+export function formatSummary(s: CardSummary): string {
   const lines: string[] = [];
   lines.push(`profile     ${s.profile}   protocol ${s.protocol}   card ${s.lifeCycle}`);
   lines.push(`ATR         ${s.atr.contact}${s.atr.contactless ? `\nATR (RF)    ${s.atr.contactless}` : ''}`);
@@ -161,27 +177,26 @@ Examples:
   sscard card new --profile shanghai --out card.json
   sscard card new --profile fixtures/profiles/gen2-3des.json --holder fixtures/holders/gen2-liu.json --out old.json --force`)
     .action(async (opts: { profile: string; out: string; holder?: string; seed?: string; force?: boolean }, cmd: Command) => {
-      const out = resolve(opts.out);
-      if (existsSync(out) && !opts.force) throw new UserError(`${opts.out} exists; use --force to overwrite it`);
       let random = systemRandom;
       if (opts.seed !== undefined) {
-        if (!/^\d+$/.test(opts.seed) || Number(opts.seed) > 0xffffffff) throw new UserError(`--seed must be an integer 0..4294967295, got "${opts.seed}"`);
+        if (!/^\d+$/.test(opts.seed) || Number(opts.seed) > 0xffffffff) throw new UsageError(`--seed must be an integer 0..4294967295, got "${opts.seed}"`);
         random = seededRandom(Number(opts.seed));
       }
+      if (existsSync(opts.out) && !opts.force) throw new UsageError(`${opts.out} exists; use --force to overwrite it`);
       const profile = loadProfile(opts.profile);
       const holder = opts.holder ? loadHolder(opts.holder) : sampleHolder(profile, random);
       const log = loggerFor(cmd);
       let image: CardImage;
       try {
-        image = personalize(profile, holder, { random, clock: systemClock, log });
+        image = validateImage(personalize(profile, holder, { random, clock: systemClock, log }), opts.out);
       } catch (err) {
-        if (err instanceof RangeError) throw new UserError(`cannot personalise: ${err.message}`);
+        if (err instanceof RangeError || err instanceof CardImageError) throw new FailureError(`cannot personalise: ${err.message}`);
         throw err;
       }
-      writeDurably(out, `${JSON.stringify(image, null, 2)}\n`);
+      writeCardImage(opts.out, image);
       const s = inspectCard(image);
       const v = (k: string) => s.items.find((i) => i.key === k)?.value ?? '';
-      process.stdout.write(`${opts.out}: ${profile.name} card ${v('cardNumber')} for ${v('name')} (${v('idNumber')}), identifier ${v('cardIdentifier')}\n`);
+      writeOut(`${opts.out}: ${profile.name} card ${v('cardNumber')} for ${v('name')} (${v('idNumber')}), identifier ${v('cardIdentifier')}\n`);
     });
 
   card
@@ -195,7 +210,8 @@ Examples:
   sscard card show card.json --json | jq .items`)
     .action((file: string, opts: { json?: boolean }) => {
       const summary = inspectCard(readCardImage(file));
-      process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : printSummary(summary));
+      if (opts.json) writeJson(summary);
+      else writeOut(formatSummary(summary));
     });
 
   card
@@ -210,7 +226,7 @@ The chain is: card certificate, issuing CA, root CA (TEST CAs of the profile). O
   openssl verify -vfyopt distid:1234567812345678 -CAfile cert-02 cert-01
   openssl verify -vfyopt distid:1234567812345678 -partial_chain -CAfile cert-01 cert-00`)
     .action((file: string) => {
-      process.stdout.write(certificateChain(readCardImage(file)).map((p) => (p.endsWith('\n') ? p : `${p}\n`)).join(''));
+      writeOut(certificateChain(readCardImage(file)).map((p) => (p.endsWith('\n') ? p : `${p}\n`)).join(''));
     });
 }
 

@@ -30,6 +30,7 @@ import {
 import { parseScaled } from '../../terminal/hosts/medical-insurance/decimal.js';
 import { loggerFor } from '../logging.js';
 import { UserError } from '../errors.js';
+import { writeJson, writeOut } from '../output.js';
 
 interface CommonOptions {
   stateDir: string;
@@ -119,7 +120,7 @@ function psnTypeLabel(code: string): string {
 }
 
 function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  writeJson(value);
 }
 
 /** A person for --json: amounts as yuan strings with two decimals. */
@@ -240,13 +241,13 @@ Examples:
       if (opts.json) return printJson(views.map((v) => personJson(v)));
       for (const v of views) {
         const p = v.person;
-        process.stdout.write(
+        writeOut(
           `enrolled ${p.psn_no}  ${p.psn_name} (${p.certno})  ${insutypeLabel(p.insutype)}, ${psnTypeLabel(p.psn_type)}, region ${p.insuplc_admdvs}, balance ${yuan(p.balance)}` +
             (v.cards.length ? `, card ${v.cards.map((c) => c.card_sn).join(', ')}` : '') +
             '\n',
         );
       }
-      process.stdout.write(`${persons.length} enrolled in ${resolve(opts.stateDir, 'centre.sqlite')}\n`);
+      writeOut(`${persons.length} enrolled in ${resolve(opts.stateDir, 'centre.sqlite')}\n`);
     } catch (err) {
       throw asUserError(err);
     } finally {
@@ -265,7 +266,7 @@ Examples:
       const list = open.centre.listPersons();
       if (opts.json) return printJson(list.map((v) => personJson(v)));
       if (list.length === 0) {
-        process.stdout.write(`no insured person in ${resolve(opts.stateDir, 'centre.sqlite')} (enrol some: sscard centre enrol --seed)\n`);
+        writeOut(`no insured person in ${resolve(opts.stateDir, 'centre.sqlite')} (enrol some: sscard centre enrol --seed)\n`);
         return;
       }
       const year = list[0]!.annual.year;
@@ -284,7 +285,7 @@ Examples:
           cards.filter((c) => c.status === 'active').map((c) => c.card_no ?? c.card_sn).join(', ') || '-',
         ]),
       ];
-      process.stdout.write(`${columns(rows, new Set([6, 7, 8]))}\n`);
+      writeOut(`${columns(rows, new Set([6, 7, 8]))}\n`);
     } finally {
       open.close();
     }
@@ -305,7 +306,7 @@ Examples:
       if (!person) throw new UserError(`no insured person has psn_no, certno or card_sn "${who}"`, 1);
       const v = open.centre.personView(person.psn_no, Number(opts.settlements));
       if (opts.json) return printJson(personJson(v));
-      process.stdout.write(showText(v));
+      writeOut(showText(v));
     } finally {
       open.close();
     }
@@ -342,11 +343,11 @@ Examples:
         open.close();
         throw asUserError(err);
       }
-      process.stdout.write(`medical-insurance centre listening on ${server.url}\n  state ${resolve(opts.stateDir, 'centre.sqlite')} (${open.centre.listPersons().length} insured persons); Ctrl-C stops\n`);
+      writeOut(`medical-insurance centre listening on ${server.url}\n  state ${resolve(opts.stateDir, 'centre.sqlite')} (${open.centre.listPersons().length} insured persons); Ctrl-C stops\n`);
       const signal = await untilSignal();
       await server.close();
       open.close();
-      process.stdout.write(`stopped (${signal})\n`);
+      writeOut(`stopped (${signal})\n`);
     });
 }
 

@@ -1,6 +1,7 @@
 /**
- * `sscard demo`: personalise a card on embedded defaults and drive it through its applications with
- * the APDUs printed — the first thing to run after `npm install`.
+ * `sscard demo`: personalise a card (and a PSAM) on embedded defaults and drive the card through its
+ * applications with the APDUs printed — the first thing to run after `npm install`. The social-security
+ * part runs on the SSSE reader kernel (terminal/flows/card-tour.ts `ssseTour`).
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -19,8 +20,11 @@ import { PsamClient } from '../../terminal/psam/psam-client.js';
 import { SimulatedReader } from '../../terminal/readers/simulated.js';
 import { withLayers } from '../../terminal/reader.js';
 import { SimulatedTransport } from '../../card/simulated-transport.js';
-import { contactTour, contactlessTour, TourError, type TourReport } from '../../terminal/flows/card-tour.js';
-import { UserError } from '../errors.js';
+import { contactlessTour, ssseTour, TourError, type TourReport } from '../../terminal/flows/card-tour.js';
+import { buildTrustStore, SsseReader } from '../../terminal/kernels/ssse-reader/index.js';
+import { table } from '../ssse-cli.js';
+import { FailureError, UsageError } from '../errors.js';
+import { writeOut } from '../output.js';
 import { loadProfile } from './card.js';
 
 /** A layer that prints every exchange as `> command` / `< response  SW meaning`. */
@@ -39,8 +43,7 @@ function printLayer(out: (line: string) => void): TransportLayer {
 function printReport(out: (line: string) => void, report: TourReport): void {
   out('');
   out(`  ${report.title}`);
-  const width = Math.max(...report.facts.map(([k]) => k.length));
-  for (const [k, v] of report.facts) out(`    ${k.padEnd(width)}  ${v}`);
+  out(table(report.facts, '    '));
 }
 
 export function register(program: Command): void {
@@ -54,9 +57,11 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-Steps: SSSE free-read data (EF05/EF06), the PSAM card check (INTERNAL AUTHENTICATE), the PIN-protected
-medical-insurance file (DF04), PKI identity authentication (challenge -> SM2 signature -> certificate
-chain), then the financial application over the contactless interface (PPSE, EC balance).
+Steps, through the social-security reader kernel (docs/ssse-reader.md) with a PSAM of the same
+profile: the card check (INTERNAL AUTHENTICATE -> EF05 -> blacklist), the basic information and the
+iReadCardBas line, the medical-insurance files behind the PIN (DF04), an offline medical debit of 1.00,
+PKI identity authentication (certificate -> trusted root, PKI PIN, SM2 signature of a challenge); then
+the financial application over the contactless interface (PPSE, EC balance).
 
 Examples:
   sscard demo
@@ -64,8 +69,8 @@ Examples:
   sscard demo --out card.json && sscard card show card.json`,
     )
     .action(async (opts: { profile: string; seed: string; apdus: boolean; out?: string }) => {
-      if (!/^\d+$/.test(opts.seed) || Number(opts.seed) > 0xffffffff) throw new UserError(`--seed must be an integer 0..4294967295, got "${opts.seed}"`);
-      const out = (line: string) => process.stdout.write(`${line}\n`);
+      if (!/^\d+$/.test(opts.seed) || Number(opts.seed) > 0xffffffff) throw new UsageError(`--seed must be an integer 0..4294967295, got "${opts.seed}"`);
+      const out = (line: string) => writeOut(`${line}\n`);
       const random = seededRandom(Number(opts.seed));
       const clock = systemClock;
       const profile = loadProfile(opts.profile);
@@ -73,8 +78,12 @@ Examples:
       out(`Personalising a ${profile.name} card for ${holder.name} (card number ${holder.cardNumber}) …`);
       const image = personalize(profile, holder, { random, clock });
       if (opts.out) {
-        if (existsSync(opts.out)) throw new UserError(`${opts.out} exists: choose another --out (the demo never overwrites a card)`);
-        writeFileAtomic(opts.out, `${JSON.stringify(image, null, 1)}\n`);
+        if (existsSync(opts.out)) throw new UsageError(`${opts.out} exists: choose another --out (the demo never overwrites a card)`);
+        try {
+          writeFileAtomic(opts.out, `${JSON.stringify(image, null, 1)}\n`);
+        } catch (err) {
+          throw new FailureError(`cannot write ${opts.out}: ${(err as Error).message}`);
+        }
         out(`Card image saved to ${opts.out}`);
       }
       const card = createCard(image, { random, clock, log: silentLogger() });
@@ -85,20 +94,16 @@ Examples:
       const psam = new PsamClient(opts.apdus ? withLayers(psamReader, printLayer((line) => out(`  PSAM${line}`))) : psamReader);
 
       try {
-        const contact = new SimulatedTransport(card, { interface: 'contact' });
-        out(`\nContact interface: ATR ${toHex(contact.atr)} (${profile.protocol})`);
+        const contact = new SimulatedReader(card, { name: 'card' });
+        const atr = await contact.connect('contact');
+        out(`\nContact interface: ATR ${toHex(atr)} (${profile.protocol})`);
         const ca = profile.pki ? testCaChain(profile) : undefined;
-        await contactTour({
-          transport: traced(contact),
-          atr: contact.atr,
-          psam,
-          pin: profile.defaultPin,
-          random,
-          clock,
-          ...(ca ? { root: ca.root.der, issuing: ca.issuing.der } : {}),
-          onReport: (r) => printReport(out, r),
-        });
-        card.powerOff();
+        // the terminal's trust: the profile's TEST root, configured on the terminal (never taken from the card)
+        const trust = ca ? buildTrustStore({ roots: { text: ca.root.pem, source: 'test root' }, intermediates: { text: ca.issuing.pem, source: 'test issuing CA' } }) : undefined;
+        const kernel = new SsseReader(opts.apdus ? withLayers(contact, printLayer(out)) : contact, { random, clock, psam });
+        const tour = await ssseTour({ kernel, pin: profile.defaultPin, ...(trust ? { trust } : {}), onReport: (r) => printReport(out, r) });
+        if (tour.failed) throw new FailureError(`demo step failed: ${tour.failed}`);
+        await contact.disconnect();
         if (card.interfaces.includes('contactless')) {
           const rf = new SimulatedTransport(card, { interface: 'contactless' });
           out(`\nContactless interface: ATR ${toHex(rf.atr)}`);
@@ -107,7 +112,7 @@ Examples:
         out('\nDone. Next: `sscard card new --profile shanghai --out card.json`, then `sscard apdu --card card.json 00A404000F7378312E73682EC9E7BBE1B1A3D5CF`,');
         out('or put the card into pcscd with `sscard serve --card card.json` (see README).');
       } catch (err) {
-        if (err instanceof TourError) throw new UserError(`demo step failed: ${err.message}`, 1);
+        if (err instanceof TourError) throw new FailureError(`demo step failed: ${err.message}`);
         throw err;
       }
     });

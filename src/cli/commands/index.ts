@@ -6,6 +6,10 @@ import type { Command } from 'commander';
 import { register as demo } from './demo.js';
 import { register as card } from './card.js';
 import { register as psam } from './psam.js';
+import { register as read } from './read.js';
+import { register as pin } from './pin.js';
+import { register as debit } from './debit.js';
+import { register as identity } from './identity.js';
 import { register as apdu } from './apdu.js';
 import { register as readers } from './readers.js';
 import { register as serve } from './serve.js';
@@ -17,5 +21,4 @@ import { register as record } from './record.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-
-export const commands: RegisterCommand[] = [demo, card, psam, apdu, readers, serve, script, trace, record, issuer, centre];
+export const commands: RegisterCommand[] = [demo, card, psam, read, pin, debit, identity, apdu, readers, serve, script, trace, record, issuer, centre];

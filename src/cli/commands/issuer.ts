@@ -23,6 +23,7 @@ import {
   type Statement,
   type TransactionRecord,
 } from '../../terminal/hosts/issuer/index.js';
+import { writeJson, writeOut } from '../output.js';
 
 type Values = IssuerOptionValues & { json?: boolean };
 
@@ -164,7 +165,8 @@ function transactionJson(t: TransactionRecord): Omit<TransactionRecord, 'fingerp
 }
 
 function print(json: boolean | undefined, value: unknown, text: string): void {
-  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : text);
+  if (json) writeJson(value);
+  else writeOut(text);
 }
 
 const DELIVERY = 'delivered to the card with its next online transaction (sscard pay … online), in the issuer scripts of the answer';

@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../../card/image/store.js';
 import { inspectPsam, NotAPsamImageError, personalizePsam, PsamPersonalizeError, type PsamSummary } from '../../card/apps/psam/index.js';
 import { UserError } from '../errors.js';
 import { listProfiles, loadProfile, readCardImage } from './card.js';
+import { writeJson, writeOut } from '../output.js';
 
 function summaryOf(file: string): PsamSummary {
   try {
@@ -94,7 +95,7 @@ Examples:
         throw new UserError(`cannot write ${opts.out}: ${(err as Error).message}`, 1);
       }
       const s = inspectPsam(image);
-      process.stdout.write(`${opts.out}: ${profile.name} PSAM, terminal id ${s.terminalId}, serial ${s.serial}, ${s.masterKeys.length} ${s.algorithm} master keys (version ${s.keyVersion})\n`);
+      writeOut(`${opts.out}: ${profile.name} PSAM, terminal id ${s.terminalId}, serial ${s.serial}, ${s.masterKeys.length} ${s.algorithm} master keys (version ${s.keyVersion})\n`);
     });
 
   psam
@@ -111,6 +112,7 @@ Examples:
     )
     .action((file: string, opts: { json?: boolean }) => {
       const s = summaryOf(file);
-      process.stdout.write(opts.json ? `${JSON.stringify(s, null, 2)}\n` : printSummary(s));
+      if (opts.json) writeJson(s);
+      else writeOut(printSummary(s));
     });
 }

@@ -4,7 +4,8 @@
 import type { Command } from 'commander';
 import { TransportError } from '../../apdu/transport.js';
 import { listReaders } from '../../terminal/transports/pcsc.js';
-import { UserError } from '../errors.js';
+import { FailureError } from '../errors.js';
+import { writeJson, writeOut } from '../output.js';
 import { exitWhenDone } from '../transport-options.js';
 
 export function register(program: Command): void {
@@ -28,23 +29,23 @@ Examples:
       try {
         readers = await listReaders();
       } catch (err) {
-        if (err instanceof TransportError) throw new UserError(err.message, 1);
+        if (err instanceof TransportError) throw new FailureError(err.message);
         throw err;
       } finally {
         exitWhenDone();
       }
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(readers, null, 2)}\n`);
+        writeJson(readers);
         return;
       }
       if (readers.length === 0) {
-        process.stdout.write('no reader (pcscd is running but has no reader; for virtual readers install vsmartcard-vpcd)\n');
+        writeOut('no reader (pcscd is running but has no reader; for virtual readers install vsmartcard-vpcd)\n');
         return;
       }
       const width = Math.max(...readers.map((r) => r.name.length));
       for (const r of readers) {
         const card = r.cardPresent ? `card  ${r.atr ?? ''}` : 'empty';
-        process.stdout.write(`${r.index}  ${r.name.padEnd(width)}  ${card}\n`);
+        writeOut(`${r.index}  ${r.name.padEnd(width)}  ${card}\n`);
       }
     });
 }

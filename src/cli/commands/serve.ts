@@ -19,7 +19,7 @@ import { toHex } from '../../apdu/bytes.js';
 import type { Transport } from '../../apdu/transport.js';
 import { recordedDevices, ReplayCard, ReplayError, type RecordedDevice } from '../../qa/record/replay.js';
 import { readTraceFile, TraceFileError } from '../../qa/trace/trace-file.js';
-import { UserError } from '../errors.js';
+import { FailureError, UsageError } from '../errors.js';
 import { openCardForCli, traceLogger } from '../transport-options.js';
 
 interface ServeOptions {
@@ -46,7 +46,7 @@ interface Served {
 }
 
 function parsePort(text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 65535) throw new UserError(`--port: expected 1..65535, got "${text}"`);
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 65535) throw new UsageError(`--port: expected 1..65535, got "${text}"`);
   return Number(text);
 }
 
@@ -83,7 +83,7 @@ function cardDevices(opts: Pick<ServeOptions, 'card' | 'psam' | 'interface'>): D
         card.powerOff();
       } catch (err) {
         await close();
-        throw new UserError(`${what} ${file}: ${(err as Error).message}`);
+        throw new UsageError(`${what} ${file}: ${(err as Error).message}`);
       }
       return { card, transport: new SimulatedTransport(card, { interface: iface, powerOn: false }), close };
     },
@@ -96,14 +96,14 @@ async function replayDevices(opts: Pick<ServeOptions, 'replay' | 'unrecordedSw'>
   const file = opts.replay!;
   let unrecordedSw: number | undefined;
   if (opts.unrecordedSw !== undefined) {
-    if (!/^[0-9A-Fa-f]{4}$/.test(opts.unrecordedSw)) throw new UserError(`--unrecorded-sw: expected a status word in hex (e.g. 6D00), got "${opts.unrecordedSw}"`);
+    if (!/^[0-9A-Fa-f]{4}$/.test(opts.unrecordedSw)) throw new UsageError(`--unrecorded-sw: expected a status word in hex (e.g. 6D00), got "${opts.unrecordedSw}"`);
     unrecordedSw = parseInt(opts.unrecordedSw, 16);
   }
   let recorded: RecordedDevice[];
   try {
     recorded = recordedDevices(await readTraceFile(file));
   } catch (err) {
-    if (err instanceof TraceFileError || err instanceof ReplayError) throw new UserError(err.message);
+    if (err instanceof TraceFileError || err instanceof ReplayError) throw new FailureError(err.message);
     throw err;
   }
   log.info({ session: file, devices: recorded.map((d) => ({ device: d.source, exchanges: d.exchanges.length, atr: toHex(d.atr) })) }, `replaying ${file}: ${recorded.map((d) => `${d.source} (${d.exchanges.length} exchanges)`).join(', ')}`);
@@ -125,11 +125,11 @@ export async function startServing(
   deps: { quickAck?: QuickAck } = {},
 ): Promise<{ served: Served[]; control: ControlServer | undefined; stop(): Promise<void> }> {
   const basePort = parsePort(opts.port);
-  if (opts.replay && (opts.card.length > 0 || opts.psam)) throw new UserError('--replay serves a recorded session: it cannot be combined with --card or --psam');
-  if (!opts.replay && opts.card.length === 0) throw new UserError('--card <file> is required (repeat it to serve several cards), or --replay <session.jsonl>');
+  if (opts.replay && (opts.card.length > 0 || opts.psam)) throw new UsageError('--replay serves a recorded session: it cannot be combined with --card or --psam');
+  if (!opts.replay && opts.card.length === 0) throw new UsageError('--card <file> is required (repeat it to serve several cards), or --replay <session.jsonl>');
   const devices = opts.replay ? await replayDevices(opts, log) : cardDevices(opts);
-  if (basePort + devices.length - 1 > 65535) throw new UserError('--port: not enough ports for all cards');
-  const trace = traceLogger(opts.trace);
+  if (basePort + devices.length - 1 > 65535) throw new UsageError('--port: not enough ports for all cards');
+  const trace = traceLogger(opts.trace, [...opts.card, ...(opts.psam ? [opts.psam] : [])]);
   const quickAck = deps.quickAck ?? loadQuickAck();
   if (!quickAck.available) {
     // Said once per process: the cards still work, every exchange through pcscd just takes ~40 ms.
@@ -179,7 +179,7 @@ export async function startServing(
       try {
         address = parseControlAddress(opts.control);
       } catch (err) {
-        throw new UserError(`--control: ${(err as Error).message}`);
+        throw new UsageError(`--control: ${(err as Error).message}`);
       }
       control = await createControlServer(
         served.map((s) => ({
@@ -191,7 +191,7 @@ export async function startServing(
         address,
         { log },
       ).catch((err: Error) => {
-        throw new UserError(`--control ${opts.control}: ${err.message}`, 1);
+        throw new FailureError(`--control ${opts.control}: ${err.message}`);
       });
     }
   } catch (err) {
@@ -220,7 +220,8 @@ export function register(program: Command): void {
       `
 Needs pcscd with vsmartcard's vpcd driver (Debian: apt-get install pcscd vsmartcard-vpcd). The card's
 state is saved to its file after every command; it survives pcscd restarts (sscard reconnects) and
-restarts of sscard. Stop with Ctrl-C (SIGINT) or SIGTERM.
+restarts of sscard. While served, a card file is locked: another sscard command on it is refused with
+the PID of this one. Stop with Ctrl-C (SIGINT) or SIGTERM.
 
 Examples:
   sscard card new --profile shanghai --out card.json
@@ -242,7 +243,7 @@ not compared); a command the session does not hold gets 6F00 (--unrecorded-sw) a
     )
     .action(async (opts: ServeOptions, cmd: Command) => {
       if (opts.replay && cmd.getOptionValueSource('interface') === 'cli') {
-        throw new UserError('--interface: a replayed session is served on the interface it was recorded on');
+        throw new UsageError('--interface: a replayed session is served on the interface it was recorded on');
       }
       const log = loggerFor(cmd);
       // Listen for the signals first: one that arrives while the cards are being opened stops the server

@@ -95,7 +95,7 @@ describe('sscard card', () => {
     const g2 = join(dir, 'g2.json');
     expect((await run('card', 'new', '--profile', 'gen2-3des', '--out', g2, '--seed', '1')).code).toBe(0);
     const r = await run('card', 'cert', g2);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(r.err).toMatch(/no PKI application/);
   });
 });

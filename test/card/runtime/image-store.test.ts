@@ -13,13 +13,14 @@ const deps = { random: seededRandom(1), clock: fixedClock(new Date(0)), log: sil
 const dir = () => mkdtempSync(join(tmpdir(), 'sscard-store-'));
 
 describe('FileCardStore', () => {
-  it('every state change is in the file before the response; a reopened card continues from it', () => {
+  it('every state change is in the file before the response; a reopened card continues from it', async () => {
     const path = join(dir(), 'card.json');
     new FileCardStore(path).save(testImage());
     let card = openCardFile(path, deps);
     card.powerOn('contact');
     expect(toHex(card.transmit(fromHex('00200000021111')))).toBe('63C2');
     expect(JSON.parse(readFileSync(path, 'utf8')).mf.pins[0].triesLeft).toBe(2);
+    await card.close();
     card = openCardFile(path, deps);
     card.powerOn('contact');
     expect(toHex(card.transmit(fromHex('0020000000')))).toBe('63C2');

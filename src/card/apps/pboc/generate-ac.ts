@@ -17,18 +17,16 @@ import { applicationCryptogram, arpcValid, atcBytes, buildCvr, buildIad } from '
 import { fromN12 } from './amounts.js';
 import { logTransaction } from './logs.js';
 import type { PbocPort } from './port.js';
-import { constructed, parseDol, splitDolData, tlv } from './tlv.js';
+import { constructed, dolLength, parseDol, splitDolData, tlv } from './tlv.js';
 
 const CDOL1_ENTRIES = parseDol(CDOL1);
 const CDOL2_ENTRIES = parseDol(CDOL2);
 const REQUEST: Record<number, CryptogramType | undefined> = { 0x00: 'AAC', 0x40: 'TC', 0x80: 'ARQC' };
 
+/** The CDOL data of a GENERATE AC, strictly: exactly the length the CDOL asks for, else 6700. */
 function cdolData(entries: ReturnType<typeof parseDol>, data: Uint8Array): Record<string, string> {
-  try {
-    return splitDolData(entries, data);
-  } catch {
-    throw new CardError(SW.WRONG_LENGTH);
-  }
+  if (data.length !== dolLength(entries)) throw new CardError(SW.WRONG_LENGTH);
+  return splitDolData(entries, data);
 }
 
 function answer(type: CryptogramType, atc: number, ac: Uint8Array, iad: Uint8Array): ResponseApdu {
@@ -55,7 +53,7 @@ function firstAcDecision(port: PbocPort, requested: CryptogramType, terminal: Re
 /** Handles GENERATE AC (first or second). */
 export function generateAc(cmd: CommandApdu, port: PbocPort): ResponseApdu {
   const session = port.session;
-  const state = port.state;
+  const state = port.state; // read only; edits go through port.edit() where the state changes
   if (cmd.p2 !== 0x00) throw new CardError(SW.INCORRECT_P1P2);
   const requested = REQUEST[cmd.p1 & 0xc0];
   if (requested === undefined) throw new CardError(SW.INCORRECT_P1P2);
@@ -70,7 +68,7 @@ export function generateAc(cmd: CommandApdu, port: PbocPort): ResponseApdu {
     const cvr = buildCvr(state, session, type);
     const ac = applicationCryptogram(state, atc, terminal, aip, cvr);
     session.gac1 = { type, ac: toHex(ac), atc, cdol1: terminal };
-    if (type === 'ARQC') state.onlineInProgress = true;
+    if (type === 'ARQC' && !state.onlineInProgress) port.edit().onlineInProgress = true;
     if (type === 'TC') logTransaction(port, terminal, atc);
     return answer(type, atc, ac, buildIad(state, atc, IAD.cvn.contact, cvr));
   }
@@ -87,17 +85,19 @@ export function generateAc(cmd: CommandApdu, port: PbocPort): ResponseApdu {
     requested === 'AAC' || !approved || session.issuerAuth !== 'ok' || state.blocked || state.cardBlocked ? 'AAC' : 'TC';
   session.gac2 = { type };
   if (session.issuerAuth === 'ok') {
-    state.lastOnlineAtc = atc;
-    state.onlineInProgress = false;
-    state.lastIssuerAuthFailed = false;
+    const edited = port.edit();
+    edited.lastOnlineAtc = atc;
+    edited.onlineInProgress = false;
+    edited.lastIssuerAuthFailed = false;
   } else if (session.issuerAuth === 'failed') {
-    state.lastIssuerAuthFailed = true;
+    port.edit().lastIssuerAuthFailed = true;
   }
-  const cvr = buildCvr(state, session, session.gac1.type, type);
+  const now = port.state;
+  const cvr = buildCvr(now, session, session.gac1.type, type);
   const terminal = { ...session.gac1.cdol1, '95': cdol2['95']!, '9F37': cdol2['9F37']! };
-  const ac = applicationCryptogram(state, atc, terminal, aip, cvr, fromHex(arc));
+  const ac = applicationCryptogram(now, atc, terminal, aip, cvr, fromHex(arc));
   if (type === 'TC') logTransaction(port, session.gac1.cdol1, atc);
-  return answer(type, atc, ac, buildIad(state, atc, IAD.cvn.contact, cvr));
+  return answer(type, atc, ac, buildIad(now, atc, IAD.cvn.contact, cvr));
 }
 
 /** EXTERNAL AUTHENTICATE with ARPC ‖ ARC (once per transaction, after an ARQC). 6300 when wrong. */

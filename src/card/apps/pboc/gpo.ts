@@ -20,9 +20,10 @@ import { signDynamicData } from './oda.js';
 import type { PbocPort } from './port.js';
 import { ATC_MAX, type PbocSession } from './state.js';
 import { trackData } from './card-data.js';
-import { constructed, parseDol, splitDolData, tlv } from './tlv.js';
+import { constructed, dolLength, parseDol, splitDolData, tlv } from './tlv.js';
 
 const PDOL_ENTRIES = parseDol(PDOL);
+const PDOL_LENGTH = dolLength(PDOL_ENTRIES);
 
 function bit(value: string | undefined, [byte, mask]: readonly [number, number]): boolean {
   if (!value) return false;
@@ -34,11 +35,8 @@ function bit(value: string | undefined, [byte, mask]: readonly [number, number])
 function pdolData(cmd: CommandApdu): Record<string, string> {
   const data = cmd.data;
   if (data.length < 2 || data[0] !== 0x83 || data[1] !== data.length - 2) throw new CardError(SW.WRONG_DATA);
-  try {
-    return splitDolData(PDOL_ENTRIES, data.subarray(2));
-  } catch {
-    throw new CardError(SW.WRONG_LENGTH);
-  }
+  if (data.length - 2 !== PDOL_LENGTH) throw new CardError(SW.WRONG_LENGTH);
+  return splitDolData(PDOL_ENTRIES, data.subarray(2));
 }
 
 function clearSession(session: PbocSession): void {
@@ -49,8 +47,8 @@ function clearSession(session: PbocSession): void {
 export function getProcessingOptions(cmd: CommandApdu, port: PbocPort): ResponseApdu {
   if (cmd.p1 !== 0x00 || cmd.p2 !== 0x00) throw new CardError(SW.INCORRECT_P1P2);
   const pdol = pdolData(cmd);
-  const state = port.state;
-  if (state.atc >= ATC_MAX) throw new CardError(SW.CONDITIONS_NOT_SATISFIED);
+  if (port.state.atc >= ATC_MAX) throw new CardError(SW.CONDITIONS_NOT_SATISFIED);
+  const state = port.editFields();
   state.atc += 1;
   state.scriptCommands = 0;
   state.scriptFailed = false;
@@ -67,7 +65,7 @@ export function getProcessingOptions(cmd: CommandApdu, port: PbocPort): Response
 
 /** The qPBOC card decision (choices.ts) and its format 2 answer. */
 function qpbocDecision(port: PbocPort, pdol: Record<string, string>, atc: number): ResponseApdu {
-  const state = port.state;
+  const state = port.edit();
   const amount = fromN12(fromHex(pdol['9F02'] ?? '')) ?? Number.MAX_SAFE_INTEGER;
   const offlineOnlyReader = bit(pdol['9F66'], TTQ.offlineOnly);
   const onlineRequired = bit(pdol['9F66'], TTQ.onlineCryptogramRequired) || (pdol['5F2A'] ?? '') !== state.ec.currency;

@@ -9,8 +9,23 @@ import type { PbocSession, PbocState } from './state.js';
 export interface PbocPort {
   /** Interface the command arrived on. */
   readonly iface: CardInterface;
-  /** The persistent state (a draft: changes are committed with the response, or discarded on error). */
+  /** The persistent state as it stands in this command (read only: frozen until `edit` is called). */
   readonly state: PbocState;
+  /**
+   * The persistent state, mutable (a copy made once per command: changes are committed with the
+   * response, or discarded on error). After `edit`, `state` is this copy too.
+   */
+  edit(): PbocState;
+  /**
+   * The persistent state with only its own fields mutable (atc, flags, counters); the objects inside
+   * (ec, pin, keys, risk) stay frozen — `edit` for those. Cheaper than `edit` for a GPO.
+   */
+  editFields(): PbocState;
+  /**
+   * Saves the changes made so far before going on (the PIN try is charged before the comparison); the
+   * state returned by `edit` before is frozen afterwards: call `edit` again.
+   */
+  checkpoint(): void;
   /** The per-transaction state, cleared on reset. */
   readonly session: PbocSession;
   random(n: number): Uint8Array;

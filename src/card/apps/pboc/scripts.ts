@@ -39,8 +39,9 @@ const EC_OBJECTS: Record<string, keyof PbocState['ec']> = {
 
 /** Checks the MAC and returns the data without it. Failures are counted and persisted. */
 function unwrap(cmd: CommandApdu, port: PbocPort): Uint8Array {
-  const { session, state } = port;
+  const { session } = port;
   if (!session.gac1) throw new CardError(SW.CONDITIONS_NOT_SATISFIED);
+  const state = port.edit();
   const data = cmd.data;
   if (data.length < SCRIPT_MAC_LENGTH) throw new CardError(SW.WRONG_LENGTH);
   const body = data.subarray(0, data.length - SCRIPT_MAC_LENGTH);
@@ -62,7 +63,7 @@ function putData(cmd: CommandApdu, port: PbocPort): ResponseApdu {
   const body = unwrap(cmd, port);
   const value = body.length === 6 ? fromN12(body) : undefined;
   if (value === undefined) throw new CardError(SW.WRONG_DATA);
-  const ec = port.state.ec;
+  const ec = port.edit().ec;
   const next = { ...ec, [field]: value };
   if (next.balance > next.balanceLimit) throw new CardError(SW.WRONG_DATA);
   if (field === 'balance') {
@@ -88,7 +89,7 @@ function simple(effect: (state: PbocState) => void): (cmd: CommandApdu, port: Pb
   return (cmd, port) => {
     if (cmd.p1 !== 0x00 || cmd.p2 !== 0x00) throw new CardError(SW.INCORRECT_P1P2);
     if (unwrap(cmd, port).length !== 0) throw new CardError(SW.WRONG_LENGTH);
-    effect(port.state);
+    effect(port.edit());
     return ResponseApdu.status(SW.OK);
   };
 }
@@ -96,17 +97,15 @@ function simple(effect: (state: PbocState) => void): (cmd: CommandApdu, port: Pb
 function pinChangeUnblock(cmd: CommandApdu, port: PbocPort): ResponseApdu {
   if (cmd.p1 !== 0x00 || (cmd.p2 !== 0x00 && cmd.p2 !== 0x02)) throw new CardError(SW.INCORRECT_P1P2);
   const body = unwrap(cmd, port);
-  const pin = port.state.pin;
+  const pin = port.edit().pin;
   if (cmd.p2 === 0x00) {
     if (body.length !== 0) throw new CardError(SW.WRONG_LENGTH);
   } else {
+    // the enciphered PIN block: whole cipher blocks, at least the 8-byte PIN block
+    const blockSize = port.state.algorithm === 'SM4' ? 16 : 8;
+    if (body.length === 0 || body.length % blockSize !== 0) throw new CardError(SW.WRONG_LENGTH);
     const key = sessionKey(port.state, 'enc', port.session.gac1!.atc);
-    let plain: Uint8Array;
-    try {
-      plain = pbocCrypto.decrypt(port.state.algorithm, key, body);
-    } catch {
-      throw new CardError(SW.WRONG_LENGTH);
-    }
+    const plain = pbocCrypto.decrypt(port.state.algorithm, key, body);
     const value = decodePinBlock(plain.subarray(0, 8));
     if (value === undefined) throw new CardError(SW.WRONG_DATA);
     pin.value = value;

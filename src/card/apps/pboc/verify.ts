@@ -40,16 +40,18 @@ export function encodePinBlock(pin: string): Uint8Array {
 export function verifyPin(cmd: CommandApdu, port: PbocPort): ResponseApdu {
   if (cmd.p1 !== 0x00 || cmd.p2 !== 0x80) throw new CardError(SW.INCORRECT_P1P2);
   if (cmd.nc !== 8) throw new CardError(SW.WRONG_LENGTH);
-  const pin = port.state.pin;
-  if (pin.triesLeft === 0) throw new CardError(SW.AUTH_METHOD_BLOCKED);
+  if (port.state.pin.triesLeft === 0) throw new CardError(SW.AUTH_METHOD_BLOCKED);
   const offered = decodePinBlock(cmd.data);
   if (offered === undefined) throw new CardError(SW.WRONG_DATA);
+  // the try is charged and saved before the comparison (a PIN try is never free)
+  port.edit().pin.triesLeft -= 1;
+  port.checkpoint();
+  const pin = port.edit().pin;
   if (offered === pin.value) {
     pin.triesLeft = pin.maxTries;
     port.session.pinVerified = true;
     return ResponseApdu.status(SW.OK);
   }
-  pin.triesLeft -= 1;
   port.session.pinFailed = true;
   throw new CardError(pin.triesLeft === 0 ? SW.AUTH_METHOD_BLOCKED : triesLeft(pin.triesLeft), { keepChanges: true });
 }

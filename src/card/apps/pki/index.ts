@@ -36,17 +36,18 @@ function verifyEncipheredPin(cmd: CommandApdu, ctx: CardContext): ResponseApdu {
   if (cmd.nc !== 16) throw new CardError(SW.WRONG_LENGTH);
   const found = ctx.findPin((p) => p.id === PKI_PIN_ID);
   if (!found) throw new CardError(SW.REFERENCED_DATA_NOT_FOUND);
-  const { pin, scope } = found;
-  if (pin.triesLeft <= 0) throw new CardError(SW.AUTH_METHOD_BLOCKED);
+  const { scope } = found;
+  if (found.pin.triesLeft <= 0) throw new CardError(SW.AUTH_METHOD_BLOCKED);
   const challenge = ctx.os.challenge;
   ctx.os.challenge = undefined;
   if (!challenge || challenge.length !== 8) throw new CardError(SW.CONDITIONS_NOT_SATISFIED);
+  // the try is charged and saved before the comparison (a PIN try is never free)
+  ctx.editPin(found).triesLeft -= 1;
+  ctx.checkpoint();
+  const pin = ctx.editPin(found);
   const expected = createBlockCipher('SM4', pkiPinKey(pin.value.length % 2 ? `${pin.value}F` : pin.value)).encrypt(concat(challenge, new Uint8Array(8)));
   ctx.os.verifiedPins = ctx.os.verifiedPins.filter((g) => g.id !== pin.id);
-  if (!constantTimeEqual(expected, cmd.data)) {
-    pin.triesLeft -= 1;
-    throw new CardError(triesLeft(pin.triesLeft), { keepChanges: true });
-  }
+  if (!constantTimeEqual(expected, cmd.data)) throw new CardError(triesLeft(pin.triesLeft), { keepChanges: true });
   pin.triesLeft = pin.maxTries;
   ctx.os.verifiedPins = [...ctx.os.verifiedPins, { id: pin.id, scope }];
   return ResponseApdu.status(SW.OK);

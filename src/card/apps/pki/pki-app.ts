@@ -32,17 +32,9 @@ export { PKI_ADF_AID, PKI_AID, PKI_PIN_REFERENCE, SIGN_CERT_FID, pkiPinKey };
 export const PKI_APP_ID = 'pki';
 export const PKI_PIN_ID = 'PIN_PKI';
 
-/** Persistent state of the PKI application (CardImage.apps.pki). */
-export interface PkiState {
-  /** SM2 private key d (32 bytes hex). Never leaves the card through any command. */
-  privateKey: string;
-  /** Uncompressed public key 04 ‖ X ‖ Y (hex). */
-  publicKey: string;
-  /** The issuing CA and root certificates, PEM, issuing CA first (`sscard card cert`). */
-  caChain: string[];
-  /** Signatures made (a counter shown by `card show`). */
-  signatures: number;
-}
+/** Persistent state of the PKI application (CardImage.apps.pki), inferred from the image schema (`pkiStateSchema`). */
+import type { PkiState } from '../../image/schema.js';
+export type { PkiState };
 
 /** What the PKI application needs from the card OS. */
 export interface PkiPort {

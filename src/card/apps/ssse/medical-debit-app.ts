@@ -11,10 +11,22 @@ import type { Application, EfImage } from '../../runtime/types.js';
 import type { CardContext } from '../../runtime/context.js';
 import { decodeItemRecord, encodeItemRecord, itemByKey } from '../../../spec/ssse/data-items.js';
 import { MEDICAL_APP_ID, SSSE_PIN_ID } from './files.js';
-import { processMedicalDebit, type MedicalDebitPort, type MedicalState } from './medical-debit.js';
+import { MEDICAL_CLA, processMedicalDebit, type MedicalDebitPort, type MedicalState } from './medical-debit.js';
+
+/** Index of the EF with this FID in the application's DF (-1 when absent). */
+function efIndex(ctx: CardContext, fid: number): number {
+  return ctx.currentDf.children.findIndex((c) => c.kind === 'ef' && c.fid === fid);
+}
 
 function ef(ctx: CardContext, fid: number): EfImage | undefined {
-  return ctx.currentDf.children.find((c): c is EfImage => c.kind === 'ef' && c.fid === fid);
+  const i = efIndex(ctx, fid);
+  return i < 0 ? undefined : (ctx.currentDf.children[i] as EfImage);
+}
+
+/** The mutable EF with this FID in the application's DF (undefined when absent). */
+function editEf(ctx: CardContext, fid: number): EfImage | undefined {
+  const i = efIndex(ctx, fid);
+  return i < 0 ? undefined : ctx.editNode<EfImage>([...ctx.currentDfPath, i]);
 }
 
 function appendCyclic(file: EfImage | undefined, record: Uint8Array): void {
@@ -33,13 +45,14 @@ function ef06Item(file: EfImage | undefined, key: string): string | undefined {
   return undefined;
 }
 
+/** Sets an item of DF04 EF06 (a mutable EF: its record list is replaced). */
 function setEf06Item(file: EfImage | undefined, key: string, value: string): void {
   if (!file?.records) return;
   const item = itemByKey(key);
-  const i = file.records.findIndex((r) => r.toUpperCase().startsWith(item.tag.toString(16).toUpperCase().padStart(2, '0')));
+  const tagHex = item.tag.toString(16).toUpperCase().padStart(2, '0');
+  const i = file.records.findIndex((r) => r.toUpperCase().startsWith(tagHex));
   const rec = toHex(encodeItemRecord(item, value));
-  if (i >= 0) file.records[i] = rec;
-  else file.records.push(rec);
+  file.records = i >= 0 ? file.records.map((r, j) => (j === i ? rec : r)) : [...file.records, rec];
 }
 
 function portOf(ctx: CardContext): MedicalDebitPort {
@@ -51,9 +64,9 @@ function portOf(ctx: CardContext): MedicalDebitPort {
     saveState: (s) => ctx.setAppState(MEDICAL_APP_ID, s),
     offlineAllowed: () => ef06Item(ef(ctx, 0xef06), 'offlineAllowed') === '1',
     writeDebit: (ef08Record, ef15Record, amount) => {
-      appendCyclic(ef(ctx, 0xef08), ef08Record);
-      appendCyclic(ef(ctx, 0xef15), ef15Record);
-      const ef06 = ef(ctx, 0xef06);
+      appendCyclic(editEf(ctx, 0xef08), ef08Record);
+      appendCyclic(editEf(ctx, 0xef15), ef15Record);
+      const ef06 = editEf(ctx, 0xef06);
       const total = Number(ef06Item(ef06, 'offlineAmount') || '0') + amount;
       const count = Number(ef06Item(ef06, 'offlineCount') || '0') + 1;
       setEf06Item(ef06, 'offlineAmount', String(Math.min(total, 99_999_999)).padStart(8, '0'));
@@ -71,6 +84,7 @@ function portOf(ctx: CardContext): MedicalDebitPort {
 /** DF04's offline medical debit (B0 28 / 2C / 26 / 2E). */
 export const medicalDebitApplication: Application = {
   id: MEDICAL_APP_ID,
+  classes: [MEDICAL_CLA],
   process(cmd: CommandApdu, ctx: CardContext): ResponseApdu | undefined {
     return processMedicalDebit(cmd, portOf(ctx));
   },

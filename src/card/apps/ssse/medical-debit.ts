@@ -36,19 +36,9 @@ import {
 import { debitMac, debitSessionKey, debitTac } from './medical-debit-crypto.js';
 import { mac1Input, mac2Input, tacInput } from '../../../spec/ssse/medical-debit.js';
 
-/** Persistent state of the medical account (CardImage.apps['ssse-medical']). */
-export interface MedicalState {
-  /** Personal-account balance (fen). */
-  balance: number;
-  selfPayAccumulated: number;
-  fundAccumulated: number;
-  /** Year the accumulators belong to. */
-  year: number;
-  /** Next offline transaction sequence number. */
-  sequence: number;
-  /** Proof of the last debit, for GET PROOF. */
-  lastProof?: { sequence: number; tac: string; mac2: string };
-}
+/** Persistent state of the medical account (CardImage.apps['ssse-medical']), inferred from the image schema (`medicalStateSchema`). */
+import type { MedicalState } from '../../image/schema.js';
+export type { MedicalState };
 
 /** Transient session (cleared on reset / deselect). */
 interface PendingDebit {

@@ -11,27 +11,31 @@ import type { CommandApdu } from '../../../apdu/command-apdu.js';
 import { ResponseApdu } from '../../../apdu/response-apdu.js';
 import { SW } from '../../../apdu/status-words.js';
 import { cipherFor } from '../../../crypto/block-cipher.js';
-import { smDecipher } from '../../../crypto/encipher.js';
-import { efBySfi, nodeAt } from '../../fs/tree.js';
+import { decodeSmCryptogram } from '../../../crypto/encipher.js';
+import { efBySfi, type NodePath } from '../../fs/tree.js';
 import { hasSecureMessaging, verifySessionMac } from '../../security/secure-messaging.js';
 import { CardError } from '../card-error.js';
 import { keysOfRule, type CardContext } from '../context.js';
 import type { AccessRule, EfImage, KeyImage } from '../types.js';
 import type { Handler } from './types.js';
 
-/** Makes the EF with this SFI (0: the current EF) current and returns it. */
-function efFor(ctx: CardContext, sfi: number): EfImage {
+/** Makes the EF with this SFI (0: the current EF) current and returns it (read only) with its path. */
+function efFor(ctx: CardContext, sfi: number): { ef: EfImage; path: NodePath } {
   if (sfi === 0) {
     const ef = ctx.currentEf();
-    if (!ef) throw new CardError(SW.COMMAND_NOT_ALLOWED_NO_EF);
-    return ef;
+    if (!ef || !ctx.os.ef) throw new CardError(SW.COMMAND_NOT_ALLOWED_NO_EF);
+    return { ef, path: ctx.os.ef };
   }
   const index = efBySfi(ctx.currentDf, sfi, ctx.activeInterface);
   if (index < 0) throw new CardError(SW.FILE_NOT_FOUND);
-  const path = [...ctx.os.df, index];
-  if (!ctx.os.ef || ctx.os.ef.join() !== path.join()) ctx.os.record = undefined;
-  ctx.os.ef = path;
-  return nodeAt(ctx.image.mf, path) as EfImage;
+  const current = ctx.os.ef;
+  const df = ctx.os.df;
+  const same = current !== undefined && current.length === df.length + 1 && current[df.length] === index && df.every((v, i) => current[i] === v);
+  if (!same) {
+    ctx.os.record = undefined;
+    ctx.os.ef = [...df, index];
+  }
+  return { ef: ctx.currentDf.children[index] as EfImage, path: ctx.os.ef! };
 }
 
 /**
@@ -55,12 +59,11 @@ function authorize(cmd: CommandApdu, ctx: CardContext, rule: AccessRule, enciphe
   return data;
 }
 
+/** Deciphers `E_SK(LD ‖ data ‖ 80…)` strictly; a malformed cryptogram answers 6988 (SM data wrong). */
 function decipherData(key: KeyImage, sessionKey: Uint8Array, data: Uint8Array): Uint8Array {
-  try {
-    return smDecipher(cipherFor(key.algorithm, sessionKey), data);
-  } catch {
-    throw new CardError(SW.SM_DATA_WRONG);
-  }
+  const result = decodeSmCryptogram(cipherFor(key.algorithm, sessionKey), data);
+  if (!result.ok) throw new CardError(SW.SM_DATA_WRONG);
+  return result.data;
 }
 
 function requireStructure(ef: EfImage, records: boolean): void {
@@ -76,12 +79,12 @@ function contentOf(ef: EfImage): Uint8Array {
 }
 
 /** P1 b8 = 1: SFI in P1 b5–b1 and offset P2; else a 15-bit offset in the current EF. */
-function binaryTarget(cmd: CommandApdu, ctx: CardContext): { ef: EfImage; offset: number } {
+function binaryTarget(cmd: CommandApdu, ctx: CardContext): { ef: EfImage; path: NodePath; offset: number } {
   if (cmd.p1 & 0x80) {
     if (cmd.p1 & 0x60) throw new CardError(SW.INCORRECT_P1P2);
-    return { ef: efFor(ctx, cmd.p1 & 0x1f), offset: cmd.p2 };
+    return { ...efFor(ctx, cmd.p1 & 0x1f), offset: cmd.p2 };
   }
-  return { ef: efFor(ctx, 0), offset: ((cmd.p1 & 0x7f) << 8) | cmd.p2 };
+  return { ...efFor(ctx, 0), offset: ((cmd.p1 & 0x7f) << 8) | cmd.p2 };
 }
 
 export const readBinary: Handler = (cmd, ctx) => {
@@ -98,7 +101,7 @@ export const readBinary: Handler = (cmd, ctx) => {
 };
 
 export const updateBinary: Handler = (cmd, ctx) => {
-  const { ef, offset } = binaryTarget(cmd, ctx);
+  const { ef, path, offset } = binaryTarget(cmd, ctx);
   requireStructure(ef, false);
   const data = authorize(cmd, ctx, ef.update, ef.enciphered);
   if (data.length === 0) throw new CardError(SW.WRONG_LENGTH);
@@ -106,25 +109,28 @@ export const updateBinary: Handler = (cmd, ctx) => {
   if (offset > content.length) throw new CardError(SW.WRONG_P1P2);
   if (offset + data.length > content.length) throw new CardError(SW.NOT_ENOUGH_SPACE);
   content.set(data, offset);
-  ef.data = toHex(content);
+  ctx.editNode<EfImage>(path).data = toHex(content);
   return ResponseApdu.status(SW.OK);
 };
 
-function recordsOf(ef: EfImage): Uint8Array[] {
-  return (ef.records ?? []).map((r) => fromHex(r));
+/** The first byte of a hex record (its SSSE tag), or -1 for an empty record. */
+function firstByte(record: string): number {
+  return record.length >= 2 ? parseInt(record.slice(0, 2), 16) : -1;
 }
 
-/** Finds a record by identifier (first byte) relative to the current record; returns its number. */
-function findByTag(records: Uint8Array[], tag: number, mode: number, current: number | undefined): number {
-  const matches = (n: number) => records[n - 1] !== undefined && (tag === 0 || records[n - 1]![0] === tag);
-  const numbers = records.map((_, i) => i + 1);
-  const pick = {
-    0: () => numbers.find(matches),
-    1: () => [...numbers].reverse().find(matches),
-    2: () => numbers.find((n) => n > (current ?? 0) && matches(n)),
-    3: () => [...numbers].reverse().find((n) => n < (current ?? records.length + 1) && matches(n)),
-  }[mode as 0 | 1 | 2 | 3];
-  const found = pick?.();
+/**
+ * Finds a record by identifier (first byte) relative to the current record; returns its number.
+ * Modes (P2 b3-b1): 0 first, 1 last, 2 next after the current, 3 previous before the current.
+ */
+function findByTag(records: readonly string[], tag: number, mode: number, current: number | undefined): number {
+  const matches = (n: number) => tag === 0 || firstByte(records[n - 1]!) === tag;
+  const count = records.length;
+  let found: number | undefined;
+  if (mode === 0 || mode === 2) {
+    for (let n = mode === 0 ? 1 : (current ?? 0) + 1; n <= count && found === undefined; n++) if (n >= 1 && matches(n)) found = n;
+  } else {
+    for (let n = mode === 1 ? count : (current ?? count + 1) - 1; n >= 1 && found === undefined; n--) if (n <= count && matches(n)) found = n;
+  }
   if (found === undefined) throw new CardError(SW.RECORD_NOT_FOUND);
   return found;
 }
@@ -133,20 +139,20 @@ export const readRecord: Handler = (cmd, ctx) => {
   if (cmd.nc !== 0) throw new CardError(SW.WRONG_LENGTH);
   const mode = cmd.p2 & 0x07;
   if (mode > 5) throw new CardError(SW.INCORRECT_P1P2);
-  const ef = efFor(ctx, cmd.p2 >> 3);
+  const { ef } = efFor(ctx, cmd.p2 >> 3);
   requireStructure(ef, true);
   authorize(cmd, ctx, ef.read);
-  const records = recordsOf(ef);
+  const records = ef.records ?? [];
   if (mode === 4 || mode === 5) {
     const first = cmd.p1 === 0 ? ctx.os.record : cmd.p1;
     if (first === undefined || first < 1 || first > records.length) throw new CardError(SW.RECORD_NOT_FOUND);
     ctx.os.record = first;
-    const data = mode === 4 ? records[first - 1]! : concat(...records.slice(first - 1));
+    const data = mode === 4 ? fromHex(records[first - 1]!) : concat(...records.slice(first - 1).map((r) => fromHex(r)));
     return ResponseApdu.of(data, SW.OK);
   }
   const n = findByTag(records, cmd.p1, mode, ctx.os.record);
   ctx.os.record = n;
-  return ResponseApdu.of(records[n - 1]!, SW.OK);
+  return ResponseApdu.of(fromHex(records[n - 1]!), SW.OK);
 };
 
 function checkRecordLength(ef: EfImage, data: Uint8Array): void {
@@ -157,26 +163,24 @@ function checkRecordLength(ef: EfImage, data: Uint8Array): void {
   if (fixed ? data.length !== size : data.length > size) throw new CardError(SW.WRONG_LENGTH);
 }
 
-function appendTo(ef: EfImage, data: Uint8Array): void {
+/** The records after appending `data` (cyclic: it becomes record 1, the oldest falls off). */
+function appended(ef: EfImage, data: Uint8Array): string[] {
   const records = ef.records ?? [];
   const max = ef.maxRecords ?? Number.MAX_SAFE_INTEGER;
-  if (ef.structure === 'cyclic') {
-    ef.records = [toHex(data), ...records].slice(0, max);
-    return;
-  }
+  if (ef.structure === 'cyclic') return [toHex(data), ...records].slice(0, max);
   if (records.length >= max) throw new CardError(SW.NOT_ENOUGH_SPACE);
-  ef.records = [...records, toHex(data)];
+  return [...records, toHex(data)];
 }
 
 export const updateRecord: Handler = (cmd, ctx) => {
   const mode = cmd.p2 & 0x07;
-  const ef = efFor(ctx, cmd.p2 >> 3);
+  const { ef, path } = efFor(ctx, cmd.p2 >> 3);
   requireStructure(ef, true);
   const data = authorize(cmd, ctx, ef.update, ef.enciphered);
   checkRecordLength(ef, data);
-  const records = recordsOf(ef);
+  const records = ef.records ?? [];
   if (ef.structure === 'cyclic' && mode === 3) {
-    appendTo(ef, data);
+    ctx.editNode<EfImage>(path).records = appended(ef, data);
     ctx.os.record = 1;
     return ResponseApdu.status(SW.OK);
   }
@@ -190,18 +194,19 @@ export const updateRecord: Handler = (cmd, ctx) => {
   } else {
     throw new CardError(SW.INCORRECT_P1P2);
   }
-  ef.records = records.map((r, i) => toHex(i === n - 1 ? data : r));
+  ctx.editNode<EfImage>(path).records = records.map((r, i) => (i === n - 1 ? toHex(data) : r));
   ctx.os.record = n;
   return ResponseApdu.status(SW.OK);
 };
 
 export const appendRecord: Handler = (cmd, ctx) => {
   if (cmd.p1 !== 0 || (cmd.p2 & 0x07) !== 0) throw new CardError(SW.INCORRECT_P1P2);
-  const ef = efFor(ctx, cmd.p2 >> 3);
+  const { ef, path } = efFor(ctx, cmd.p2 >> 3);
   requireStructure(ef, true);
   const data = authorize(cmd, ctx, ef.update, ef.enciphered);
   checkRecordLength(ef, data);
-  appendTo(ef, data);
-  ctx.os.record = ef.structure === 'cyclic' ? 1 : ef.records!.length;
+  const records = appended(ef, data);
+  ctx.editNode<EfImage>(path).records = records;
+  ctx.os.record = ef.structure === 'cyclic' ? 1 : records.length;
   return ResponseApdu.status(SW.OK);
 };

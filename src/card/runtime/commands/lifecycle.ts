@@ -10,7 +10,7 @@ import { SW } from '../../../apdu/status-words.js';
 import { verifyStaticMac } from '../../security/secure-messaging.js';
 import { CardError } from '../card-error.js';
 import type { CardContext } from '../context.js';
-import type { KeyImage } from '../types.js';
+import type { DfImage, KeyImage } from '../types.js';
 import type { Handler } from './types.js';
 
 /** Reference of the external-authentication key that doubles as the maintenance key [R]. */
@@ -33,7 +33,7 @@ function authenticate(ctx: CardContext, cmd: Parameters<Handler>[0]): void {
 export const applicationBlock: Handler = (cmd, ctx) => {
   if (cmd.p1 !== 0 || cmd.p2 > 1) throw new CardError(SW.INCORRECT_P1P2);
   authenticate(ctx, cmd);
-  ctx.currentDf.lifeCycle = cmd.p2 === 1 ? 'terminated' : 'blocked';
+  ctx.editNode<DfImage>(ctx.currentDfPath).lifeCycle = cmd.p2 === 1 ? 'terminated' : 'blocked';
   return ResponseApdu.status(SW.OK);
 };
 
@@ -41,13 +41,13 @@ export const applicationUnblock: Handler = (cmd, ctx) => {
   if (cmd.p1 !== 0 || cmd.p2 !== 0) throw new CardError(SW.INCORRECT_P1P2);
   if (ctx.currentDf.lifeCycle === 'terminated') throw new CardError(SW.APPLICATION_LOCKED);
   authenticate(ctx, cmd);
-  ctx.currentDf.lifeCycle = 'active';
+  ctx.editNode<DfImage>(ctx.currentDfPath).lifeCycle = 'active';
   return ResponseApdu.status(SW.OK);
 };
 
 export const cardBlock: Handler = (cmd, ctx) => {
   if (cmd.p1 !== 0 || cmd.p2 !== 0) throw new CardError(SW.INCORRECT_P1P2);
   authenticate(ctx, cmd);
-  ctx.image.cardLifeCycle = 'blocked';
+  ctx.editImage().cardLifeCycle = 'blocked';
   return ResponseApdu.status(SW.OK);
 };

@@ -8,13 +8,14 @@ import { concat, constantTimeEqual, fromHex, toHex } from '../../../apdu/bytes.j
 import { ResponseApdu } from '../../../apdu/response-apdu.js';
 import { SW, triesLeft } from '../../../apdu/status-words.js';
 import { cipherFor } from '../../../crypto/block-cipher.js';
-import { smDecipher } from '../../../crypto/encipher.js';
+import { decodeSmCryptogram } from '../../../crypto/encipher.js';
 import { ssseAuthData, ssseSessionKey } from '../../../crypto/kdf.js';
 import { verifyStaticMac } from '../../security/secure-messaging.js';
 import { CardError } from '../card-error.js';
 import type { CardContext } from '../context.js';
 import type { KeyImage, PinImage } from '../types.js';
 import type { Handler } from './types.js';
+import { RELOAD_PIN_MAC_CLA } from '../../../spec/ssse/pin-commands.js';
 
 /** PIN digits from BCD bytes padded with F (DOMAIN.md §1.3: "PIN, BCD, 2-8 bytes"); undefined if malformed. */
 export function pinDigits(bcd: Uint8Array): string | undefined {
@@ -30,40 +31,52 @@ export const getChallenge: Handler = (cmd, ctx) => {
   return ResponseApdu.of(challenge, SW.OK);
 };
 
-function pinByReference(ctx: CardContext, reference: number): PinImage {
+type FoundPin = { pin: PinImage; scope: readonly number[] };
+
+function pinByReference(ctx: CardContext, reference: number): FoundPin {
   const found = ctx.findPin((p) => p.reference === reference);
   if (!found) throw new CardError(SW.REFERENCED_DATA_NOT_FOUND);
-  return found.pin;
+  return found;
 }
 
-/** Compares a presented PIN; counts down (committed) on a mismatch. */
-function presentPin(ctx: CardContext, pin: PinImage, digits: string | undefined): void {
-  if (pin.triesLeft <= 0) throw new CardError(SW.AUTH_METHOD_BLOCKED);
+/**
+ * Compares a presented PIN. The try is charged first and saved (`ctx.checkpoint`), so that no answer
+ * about the PIN leaves the card before its counter is durable; a match gives the try back (the counter
+ * is as before the command: the caller resets it when the command succeeds). Returns the mutable PIN.
+ */
+function presentPin(ctx: CardContext, found: FoundPin, digits: string | undefined): PinImage {
+  const before = found.pin.triesLeft;
+  if (before <= 0) throw new CardError(SW.AUTH_METHOD_BLOCKED);
   if (digits === undefined) throw new CardError(SW.WRONG_DATA);
+  ctx.editPin(found).triesLeft = before - 1;
+  ctx.checkpoint();
+  const pin = ctx.editPin(found);
   if (digits !== pin.value) {
-    pin.triesLeft -= 1;
     ctx.os.verifiedPins = ctx.os.verifiedPins.filter((g) => g.id !== pin.id);
     throw new CardError(triesLeft(pin.triesLeft), { keepChanges: true });
   }
-  pin.triesLeft = pin.maxTries;
+  pin.triesLeft = before;
+  return pin;
 }
 
-function grantPin(ctx: CardContext, pin: PinImage): void {
-  const found = ctx.findPin((p) => p.id === pin.id)!;
-  ctx.os.verifiedPins = [...ctx.os.verifiedPins.filter((g) => g.id !== pin.id), { id: pin.id, scope: found.scope }];
+function grantPin(ctx: CardContext, found: FoundPin): void {
+  const id = found.pin.id;
+  ctx.os.verifiedPins = [...ctx.os.verifiedPins.filter((g) => g.id !== id), { id, scope: found.scope }];
 }
 
 export const verify: Handler = (cmd, ctx) => {
   if (cmd.p1 !== 0) throw new CardError(SW.INCORRECT_P1P2);
-  const pin = pinByReference(ctx, cmd.p2);
+  const found = pinByReference(ctx, cmd.p2);
+  const pin = found.pin;
   if (cmd.nc === 0) {
     // ISO 7816-4 §11.5.6: no data asks for the retry counter
     if (pin.triesLeft <= 0) throw new CardError(SW.AUTH_METHOD_BLOCKED);
     return ResponseApdu.status(ctx.isPinVerified(pin.id) ? SW.OK : triesLeft(pin.triesLeft));
   }
   if (cmd.nc < 2 || cmd.nc > 8) throw new CardError(SW.WRONG_LENGTH);
-  presentPin(ctx, pin, pinDigits(cmd.data));
-  grantPin(ctx, pin);
+  const presented = presentPin(ctx, found, pinDigits(cmd.data));
+  presented.triesLeft = presented.maxTries;
+  grantPin(ctx, found);
   return ResponseApdu.status(SW.OK);
 };
 
@@ -73,12 +86,14 @@ export const changeOrReloadPin: Handler = (cmd, ctx) => {
     const data = cmd.data;
     const sep = data.indexOf(0xff);
     if (sep < 2 || sep === data.length - 1) throw new CardError(SW.WRONG_DATA);
-    const pin = pinByReference(ctx, 0x00);
-    presentPin(ctx, pin, pinDigits(data.subarray(0, sep)));
+    const found = pinByReference(ctx, 0x00);
+    const pin = presentPin(ctx, found, pinDigits(data.subarray(0, sep)));
     const next = pinDigits(data.subarray(sep + 1));
-    if (next === undefined || next.length > 12) throw new CardError(SW.WRONG_DATA);
+    // the old PIN matched: its try is given back (kept) even though the new PIN is refused
+    if (next === undefined || next.length > 12) throw new CardError(SW.WRONG_DATA, { keepChanges: true });
     pin.value = next;
-    grantPin(ctx, pin);
+    pin.triesLeft = pin.maxTries;
+    grantPin(ctx, found);
     return ResponseApdu.status(SW.OK);
   }
   if (cmd.p1 === 0x00 && cmd.p2 === 0x00) return reloadPin(cmd, ctx);
@@ -97,11 +112,11 @@ function keyByUsage(ctx: CardContext, usage: KeyImage['usage']): KeyImage {
  */
 const reloadPin = (cmd: Parameters<Handler>[0], ctx: CardContext) => {
   const key = keyByUsage(ctx, 'pin-reload');
-  const plain = verifyStaticMac(cmd.with({ cla: 0x84 }), key, ctx.os.challenge);
+  const plain = verifyStaticMac(cmd.with({ cla: RELOAD_PIN_MAC_CLA }), key, ctx.os.challenge);
   ctx.os.challenge = undefined;
   const next = pinDigits(plain);
   if (next === undefined) throw new CardError(SW.WRONG_DATA);
-  const pin = pinByReference(ctx, 0x00);
+  const pin = ctx.editPin(pinByReference(ctx, 0x00));
   pin.value = next;
   pin.triesLeft = pin.maxTries;
   return ResponseApdu.status(SW.OK);
@@ -116,15 +131,11 @@ export const pinChangeUnblock: Handler = (cmd, ctx) => {
   const key = keyByUsage(ctx, 'pin-unblock');
   const plain = verifyStaticMac(cmd, key, ctx.os.challenge);
   ctx.os.challenge = undefined;
-  const pin = pinByReference(ctx, 0x00);
+  const pin = ctx.editPin(pinByReference(ctx, 0x00));
   if (cmd.p2 === 0x01) {
-    let clear: Uint8Array;
-    try {
-      clear = smDecipher(cipherFor(key.algorithm, fromHex(key.value)), plain);
-    } catch {
-      throw new CardError(SW.SM_DATA_WRONG);
-    }
-    const next = pinDigits(clear);
+    const clear = decodeSmCryptogram(cipherFor(key.algorithm, fromHex(key.value)), plain);
+    if (!clear.ok) throw new CardError(SW.SM_DATA_WRONG);
+    const next = pinDigits(clear.data);
     if (next === undefined) throw new CardError(SW.WRONG_DATA);
     pin.value = next;
   } else if (plain.length !== 0) {
@@ -167,20 +178,26 @@ export const internalAuthenticate: Handler = (cmd, ctx) => {
 export const externalAuthenticate: Handler = (cmd, ctx) => {
   if (cmd.p1 !== 0) throw new CardError(SW.INCORRECT_P1P2);
   const { first: cryptogram, second: original, version } = authData(cmd);
-  const { key, scope } = keyByReference(ctx, cmd.p2, 'external-auth');
+  const found = keyByReference(ctx, cmd.p2, 'external-auth');
+  const { key, scope } = found;
   if (version !== undefined && version !== key.version) throw new CardError(SW.KEY_INDEX_NOT_SUPPORTED);
   if (key.triesLeft !== undefined && key.triesLeft <= 0) throw new CardError(SW.AUTH_METHOD_BLOCKED);
   const challenge = ctx.os.challenge;
   ctx.os.challenge = undefined;
   if (!challenge) throw new CardError(SW.CONDITIONS_NOT_SATISFIED);
+  // a counted key's try is charged (and saved) before the comparison, as a PIN's
+  if (key.triesLeft !== undefined) {
+    ctx.editKey(found).triesLeft = key.triesLeft - 1;
+    ctx.checkpoint();
+  }
+  const counted = key.triesLeft !== undefined ? ctx.editKey(found) : undefined;
   const expected = ssseAuthData(key.algorithm, fromHex(key.value), original);
   const ok = constantTimeEqual(original, concat(challenge, new Uint8Array(8)).subarray(0, 8)) && constantTimeEqual(expected, cryptogram);
   if (!ok) {
-    if (key.triesLeft === undefined) throw new CardError(0x6300);
-    key.triesLeft -= 1;
-    throw new CardError(triesLeft(key.triesLeft), { keepChanges: true });
+    if (!counted) throw new CardError(0x6300);
+    throw new CardError(triesLeft(counted.triesLeft!), { keepChanges: true });
   }
-  if (key.maxTries !== undefined) key.triesLeft = key.maxTries;
+  if (counted) counted.triesLeft = key.maxTries ?? key.triesLeft;
   ctx.os.authenticatedKeys = [...ctx.os.authenticatedKeys.filter((g) => g.id !== key.id), { id: key.id, scope }];
   return ResponseApdu.status(SW.OK);
 };

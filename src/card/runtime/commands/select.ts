@@ -5,11 +5,11 @@
  * FCI of a DF: the application's own, else `6F { 84 DF-name, A5 { proprietary } }` (DOMAIN.md §1.1), or
  * `6F { 83 FID }` for a DF without a name. A blocked DF is selected and answers 6283.
  */
-import { fromHex, readUintBE } from '../../../apdu/bytes.js';
+import { concat, fromHex, readUintBE, toHex } from '../../../apdu/bytes.js';
 import { ResponseApdu } from '../../../apdu/response-apdu.js';
 import { SW } from '../../../apdu/status-words.js';
 import { CardError } from '../card-error.js';
-import { dfAt, dfsByName, nodeAt, childByFid, pathVisible, type NodePath } from '../../fs/tree.js';
+import { dfAt, dfsByName, isWithin, nodeAt, childByFid, pathVisible, type NodePath } from '../../fs/tree.js';
 import type { CardContext } from '../context.js';
 import type { DfImage } from '../types.js';
 import type { Handler, OsEnv } from './types.js';
@@ -76,8 +76,7 @@ function target(ctx: CardContext, p1: number, data: Uint8Array): NodePath {
       return ctx.os.df.slice(0, -1);
     case 0x04: {
       if (data.length < 1 || data.length > 16) throw new CardError(SW.WRONG_LENGTH);
-      const hex = Array.from(data, (b) => b.toString(16).padStart(2, '0')).join('');
-      const found = dfsByName(ctx.image.mf, hex, ctx.activeInterface);
+      const found = dfsByName(ctx.image.mf, toHex(data), ctx.activeInterface);
       if (found.length === 0) throw new CardError(SW.FILE_NOT_FOUND);
       return found[0]!;
     }
@@ -92,16 +91,22 @@ function target(ctx: CardContext, p1: number, data: Uint8Array): NodePath {
   }
 }
 
-function tlv(tag: number[], value: Uint8Array): Uint8Array {
-  return Uint8Array.from([...tag, ...berLength(value.length), ...value]);
+function tlv(tag: number, value: Uint8Array): Uint8Array {
+  return concat(Uint8Array.of(tag, ...berLength(value.length)), value);
 }
+
+/** Default FCIs of committed (frozen, so unchanging) DFs. */
+const FCI_CACHE = new WeakMap<DfImage, Uint8Array>();
 
 /** The default FCI of a DF (DOMAIN.md §1.1). */
 export function defaultFci(df: DfImage): Uint8Array {
-  if (!df.aid) return tlv([0x6f], tlv([0x83], Uint8Array.of(df.fid! >> 8, df.fid! & 0xff)));
-  const inner = [tlv([0x84], fromHex(df.aid))];
-  if (df.fciProprietary) inner.push(tlv([0xa5], fromHex(df.fciProprietary)));
-  return tlv([0x6f], Uint8Array.from(inner.flatMap((b) => [...b])));
+  const cached = FCI_CACHE.get(df);
+  if (cached) return cached;
+  let fci: Uint8Array;
+  if (!df.aid) fci = tlv(0x6f, tlv(0x83, Uint8Array.of(df.fid! >> 8, df.fid! & 0xff)));
+  else fci = tlv(0x6f, concat(tlv(0x84, fromHex(df.aid)), df.fciProprietary ? tlv(0xa5, fromHex(df.fciProprietary)) : new Uint8Array(0)));
+  if (Object.isFrozen(df)) FCI_CACHE.set(df, fci);
+  return fci;
 }
 
 /** Makes a DF current: deselects the previous application, clears out-of-scope security states. */
@@ -116,10 +121,8 @@ export function enterDf(ctx: CardContext, env: OsEnv, path: NodePath): void {
   ctx.os.df = [...path];
   ctx.os.ef = undefined;
   ctx.os.record = undefined;
-  const inScope = (scope: readonly number[]) => scope.length <= path.length && scope.every((v, i) => path[i] === v);
-  ctx.os.verifiedPins = ctx.os.verifiedPins.filter((g) => inScope(g.scope));
-  ctx.os.authenticatedKeys = ctx.os.authenticatedKeys.filter((g) => inScope(g.scope));
-  ctx.currentDf = dfAt(ctx.image.mf, path);
+  if (ctx.os.verifiedPins.some((g) => !isWithin(path, g.scope))) ctx.os.verifiedPins = ctx.os.verifiedPins.filter((g) => isWithin(path, g.scope));
+  if (ctx.os.authenticatedKeys.some((g) => !isWithin(path, g.scope))) ctx.os.authenticatedKeys = ctx.os.authenticatedKeys.filter((g) => isWithin(path, g.scope));
   ctx.currentDfPath = ctx.os.df;
 }
 
