@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index.js';
-import { EXIT, UserError } from './errors.js';
+import { EXIT, ExitCode, UserError } from './errors.js';
 import { addLoggingOptions } from './logging.js';
 import { errorLine } from './output.js';
 
@@ -83,6 +83,7 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.OK;
       return fail(usageMessage(err, current ?? program), EXIT.USAGE);
     }
+    if (err instanceof ExitCode) return err.exitCode;
     if (err instanceof UserError) return fail(err.message, err.exitCode);
     if (process.env.SSCARD_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
     return fail(err instanceof Error ? err.message : String(err), EXIT.FAILURE);

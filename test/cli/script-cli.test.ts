@@ -50,7 +50,7 @@ describe('sscard script', () => {
     const f = script('capture.txt', `00A404000F7378312E73682EC9E7BBE1B1A3D5CF\n#< * 90 00\n00 B2 08 30 00\n< 08 12 {id:18} 90 00\n`);
     const r = await run('script', f, '--card', card);
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toContain('READ RECORD 读记录  first record with tag 08 of SFI 6 (EF06 持卡人基本信息 cardholder data)');
+    expect(r.out).toContain('READ RECORD 读记录  first record with tag 08 of SFI 06 (EF06 持卡人基本信息 cardholder data)');
     expect(r.out).toContain(`08 social security number 社会保障号码: ${Buffer.from(holder.idNumber).toString('hex').toUpperCase()} = "${holder.idNumber}"`);
     expect(r.out).toContain(`{id} = ${Buffer.from(holder.idNumber).toString('hex').toUpperCase()}`);
   });

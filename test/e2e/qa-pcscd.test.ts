@@ -6,10 +6,12 @@
  *   commands and get the same responses (a card challenge differs from run to run: the served card's own
  *   trace of the two runs agrees under `sscard trace diff`, which ignores it);
  * - a session recorded with `sscard record --reader` (a card in a PC/SC reader) and served by
- *   `sscard serve --replay` gives the same outcome as the card: `sscard apdu` and `sscard issuer open`
+ *   `sscard serve --replay` gives the same outcome as the card: the social-security reader kernel
+ *   (`sscard read`, with the PSAM's card check and the PIN), `sscard apdu` and `sscard issuer open`
  *   (which reads the account data from the card) print the same as against the card itself.
  *
- * Slots: 0 a Shanghai card (T=1), 1 a Sichuan card (T=0), 2 a Shanghai PSAM (T=0), 3 the replay.
+ * Slots: 0 a Shanghai card (T=1), 1 a Sichuan card (T=0), 2 a Shanghai PSAM (T=0), 3 and 4 the replay
+ * (the recorded card, and the recorded PSAM when the session has one).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +22,7 @@ import { Background, control, eventually, REPO, run as runProgram, SSCARD, sscar
 import { diffTraces } from '../../src/qa/trace/diff.js';
 import { parseTrace } from '../../src/qa/trace/trace-file.js';
 
-const SLOTS = 4;
+const SLOTS = 6;
 const probe = probePcscd({ slots: SLOTS });
 if (!probe.ok) console.warn(`[e2e] skipping the QA pcscd tests: ${probe.reason}`);
 if (probe.ok && !onPath('scriptor')) console.warn('[e2e] scriptor (pcsc-tools) is not installed: the scriptor comparisons are skipped');
@@ -61,7 +63,7 @@ describe.skipIf(!probe.ok)('QA tools through pcscd', () => {
   let serveTrace: string;
   let controlSocket: string;
   let replay: Background | undefined;
-  const readers = () => ({ card: pcscd.readerName(0), t0: pcscd.readerName(1), psam: pcscd.readerName(2), replay: pcscd.readerName(3) });
+  const readers = () => ({ card: pcscd.readerName(0), t0: pcscd.readerName(1), psam: pcscd.readerName(2), replay: pcscd.readerName(3), replayPsam: pcscd.readerName(4) });
 
   beforeAll(async () => {
     pcscd = await startPrivatePcscd({ slots: SLOTS });
@@ -145,12 +147,33 @@ describe.skipIf(!probe.ok)('QA tools through pcscd', () => {
     await replay?.stop('SIGTERM');
     replay = new Background(process.execPath, [SSCARD, 'serve', '--replay', session, '--port', String(pcscd.port(3)), '--log-level', 'info'], { env: pcscd.env });
     await replay.waitFor(/serving the recorded/, 'sscard serve --replay to start');
+    const devices = readFileSync(session, 'utf8').includes('"device":"psam"') ? [readers().replay, readers().replayPsam] : [readers().replay];
     await eventually(async () => {
       const r = await sscard(['readers', '--json']);
       const list = JSON.parse(r.stdout || '[]') as Array<{ name: string; cardPresent: boolean }>;
-      return list.find((x) => x.name === readers().replay)?.cardPresent;
-    }, 'the replayed card in its reader');
+      return devices.every((d) => list.find((x) => x.name === d)?.cardPresent);
+    }, 'the replayed card(s) in their readers');
   }
+
+  it('the social-security kernel (sscard read: PSAM card check, PIN, DF04) gives the same outcome on the replayed card and PSAM', async () => {
+    const session = join(dir, 'read-session.jsonl');
+    const recorded = await sscard(['record', '--reader', readers().card, '--out', session, '--', 'read', '--psam-reader', readers().psam, '--pin', '123456', '--json']);
+    expect(recorded.code, recorded.stderr).toBe(0);
+    const outcome = JSON.parse(recorded.stdout) as { outcome: string; check: string; medical?: unknown; iReadCardBas: string };
+    expect(outcome).toMatchObject({ outcome: 'read', check: 'authentic' });
+    expect(outcome.medical).toBeDefined();
+    await startReplay(session);
+    await replay!.waitFor(/replaying .*: card \(\d+ exchanges\), psam \(\d+ exchanges\)/, 'both devices of the session');
+    const replayed = await sscard(['read', '--reader', readers().replay, '--psam-reader', readers().replayPsam, '--pin', '123456', '--json']);
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(JSON.parse(replayed.stdout)).toEqual(outcome);
+    expect(replay!.output).not.toMatch(/unrecorded command/);
+    // without the recorded PSAM the card check cannot pass: the replayed card answers the recorded
+    // challenge, which the real PSAM does not expect (as it should be)
+    const realPsam = await sscard(['read', '--reader', readers().replay, '--psam-reader', readers().psam, '--json']);
+    expect(realPsam.code).toBe(1);
+    expect(JSON.parse(realPsam.stdout)).toMatchObject({ outcome: expect.not.stringMatching(/^read$/) });
+  });
 
   it('a session recorded from a card in a reader replays with the same answers (sscard apdu), the unrecorded ones get 6F00', async () => {
     const session = join(dir, 'apdu-session.jsonl');

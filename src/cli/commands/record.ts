@@ -5,10 +5,11 @@
  * `sscard serve --replay session.jsonl` can answer as that card did (a field problem reproduced without
  * the card). The exit code is the recorded command's.
  */
-import { writeFile } from 'node:fs/promises';
-import { CommanderError, Option, type Command } from 'commander';
+import { closeSync, ftruncateSync } from 'node:fs';
+import { Option, type Command } from 'commander';
 import type { CardInterface } from '../../spec/card-interface.js';
-import { UserError } from '../errors.js';
+import { ExitCode, UsageError } from '../errors.js';
+import { openOutputFile } from '../output-files.js';
 
 interface RecordOptions {
   card?: string;
@@ -57,20 +58,19 @@ Examples:
   sscard serve --replay s.jsonl        # then: sscard read --reader "Virtual PCD 00 00"`,
     )
     .action(async (args: string[], opts: RecordOptions) => {
-      if (!opts.card && !opts.reader) throw new UserError('say which card to record: --card <file> or --reader <name|index>');
+      if (!opts.card && !opts.reader) throw new UsageError('say which card to record: --card <file> or --reader <name|index>');
       const leaf = leafCommand(program, args);
-      if (!leaf || leaf.name() === 'record') throw new UserError(`"${args.join(' ')}" is not an sscard command to record (e.g. -- read, -- apdu 00A4040000)`);
+      if (!leaf || leaf.name() === 'record') throw new UsageError(`"${args.join(' ')}" is not an sscard command to record (e.g. -- read, -- apdu 00A4040000)`);
       const takes = (flag: string) => leaf.options.some((o) => o.long === flag);
       const path: string[] = [];
       for (let c: Command | null = leaf; c && c !== program; c = c.parent) path.unshift(c.name());
-      if (!takes('--record')) throw new UserError(`sscard ${path.join(' ')} does not talk to a card: nothing to record (record a terminal command: read, apdu, script …)`);
+      if (!takes('--record')) throw new UsageError(`sscard ${path.join(' ')} does not talk to a card: nothing to record (record a terminal command: read, apdu, script …)`);
       const repeated = args.find((a) => CARD_OPTIONS.includes(a.split('=')[0]!));
-      if (repeated) throw new UserError(`give ${repeated.split('=')[0]} to sscard record, not after "--"`);
-      try {
-        await writeFile(opts.out, '');
-      } catch (err) {
-        throw new UserError(`--out ${opts.out}: ${(err as Error).message}`, 1);
-      }
+      if (repeated) throw new UsageError(`give ${repeated.split('=')[0]} to sscard record, not after "--"`);
+      // never onto the card image; emptied now: the recording appends to it
+      const fd = openOutputFile(opts.out, '--out', opts.card ? [opts.card] : []);
+      ftruncateSync(fd, 0);
+      closeSync(fd);
       const inner = [
         ...args,
         ...(opts.card ? ['--card', opts.card] : ['--reader', opts.reader!]),
@@ -82,6 +82,6 @@ Examples:
       const { main } = await import('../main.js');
       const code = await main(['node', 'sscard', ...inner]);
       // The recorded command printed its own messages; pass its exit code on without another one.
-      if (code !== 0) throw new CommanderError(code, 'sscard.record.inner', '');
+      if (code !== 0) throw new ExitCode(code);
     });
 }

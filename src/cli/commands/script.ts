@@ -4,6 +4,8 @@
  * decoded; exit 0 when every expectation held, 1 at the first mismatch (or at the end with
  * `--keep-going`) or on a reader failure, 2 for usage errors and bad script lines.
  */
+import { closeSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
@@ -13,7 +15,9 @@ import { parseScript, ScriptSyntaxError } from '../../qa/script/parse.js';
 import { scriptReport } from '../../qa/script/report.js';
 import { runScript, stepLines, type ScriptRun } from '../../qa/script/run.js';
 import { systemClock } from '../../env.js';
-import { UserError } from '../errors.js';
+import { FailureError, UsageError } from '../errors.js';
+import { openOutputFile } from '../output-files.js';
+import { jsonText, writeOut } from '../output.js';
 import { loggerFor } from '../logging.js';
 import { addReaderOptions, openReaders, readerHelp, type ReaderOptionValues } from '../reader-options.js';
 import { exitWhenDone } from '../transport-options.js';
@@ -32,7 +36,7 @@ function parseVars(values: string[]): Map<string, Uint8Array> {
   const vars = new Map<string, Uint8Array>();
   for (const v of values) {
     const m = VAR.exec(v.replace(/\s+/g, ''));
-    if (!m) throw new UserError(`--var ${v}: expected name=HEX (e.g. --var pin=123456)`);
+    if (!m) throw new UsageError(`--var ${v}: expected name=HEX (e.g. --var pin=123456)`);
     vars.set(m[1]!, fromHex(m[2]!));
   }
   return vars;
@@ -89,22 +93,27 @@ Examples:
     try {
       text = await readFile(file, 'utf8');
     } catch (err) {
-      throw new UserError(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+      throw new FailureError(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
     }
     let script;
     try {
       script = parseScript(text, file);
     } catch (err) {
-      if (err instanceof ScriptSyntaxError) throw new UserError(err.message);
+      if (err instanceof ScriptSyntaxError) throw new UsageError(err.message);
       throw err;
     }
-    for (const w of script.warnings) process.stderr.write(`sscard: warning: ${w}\n`);
+    // the report is written when the run ends: refuse a path that is the card image before anything runs
+    if (opts.junit) {
+      mkdirSync(dirname(opts.junit), { recursive: true });
+      closeSync(openOutputFile(opts.junit, '--junit', opts.card ? [opts.card] : []));
+    }
     const started = systemClock.now();
     const log = loggerFor(cmd);
     const readers = await openReaders(opts, { log, getResponse: opts.getResponse ?? false });
     let run: ScriptRun;
     try {
-      const out = (s: string) => process.stdout.write(`${s}\n`);
+      const out = (s: string) => writeOut(`${s}\n`);
+      if (!opts.json) for (const w of script.warnings) out(`warning: ${w}`);
       if (!opts.json) out(`${readers.card.name}: ATR ${toHex(readers.card.atr)}${readers.card.protocol ? ` (${readers.card.protocol})` : ''}`);
       run = await runScript(script, readers.card, {
         keepGoing: opts.keepGoing ?? false,
@@ -120,10 +129,10 @@ Examples:
             properties: { reader: readers.card.name, atr: toHex(readers.card.atr), ...(readers.card.interface ? { interface: readers.card.interface } : {}) },
           }),
         ).catch((err: Error) => {
-          throw new UserError(`--junit ${opts.junit}: ${err.message}`, 1);
+          throw new FailureError(`--junit ${opts.junit}: ${err.message}`);
         });
       }
-      if (opts.json) out(JSON.stringify({ reader: readers.card.name, atr: toHex(readers.card.atr), ...run }, null, 2));
+      if (opts.json) writeOut(jsonText({ reader: readers.card.name, atr: toHex(readers.card.atr), warnings: script.warnings, ...run }));
       else out(summary(run));
     } finally {
       await readers.close();
@@ -131,7 +140,7 @@ Examples:
     }
     if (!run.ok) {
       const first = run.steps.find((s) => s.outcome === 'failed' || s.outcome === 'error')!;
-      throw new UserError(first.message!, 1);
+      throw new FailureError(first.message!);
     }
   });
 }

@@ -128,6 +128,7 @@ const SSSE_FILES: Readonly<Record<string, string>> = {
   'SSSE/EF07': 'EF07 指纹 fingerprint',
   'SSSE/EF08': 'EF08 照片 photo',
   'MF/EF0D': 'EF0D 人员识别信息',
+  'SSSE/EF0D': 'EF0D 人员识别信息',
   'DF04/EF05': 'DF04 EF05 医疗保险信息 medical insurance',
   'DF04/EF06': 'DF04 EF06 脱网结算信息 offline settlement',
   'DF04/EF08': 'DF04 EF08 交易记录 transactions',
@@ -255,6 +256,8 @@ const ITEM_FILES: Readonly<Record<string, ItemFile>> = {
   'SSSE/EF05': 'EF05',
   'SSSE/EF06': 'EF06',
   'MF/EF0D': 'EF0D',
+  // the MF's EF0D, read by SFI while the SSSE DF is selected (as the SSSE reader kernel does)
+  'SSSE/EF0D': 'EF0D',
   'DF04/EF05': 'DF04/EF05',
   'DF04/EF06': 'DF04/EF06',
 };
