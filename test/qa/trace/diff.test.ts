@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import { diffText, diffTraces } from '../../../src/qa/trace/diff.js';
 import { parseTrace, type Trace } from '../../../src/qa/trace/trace-file.js';
+import { VOLATILE_RULES, VOLATILE_TAGS } from '../../../src/qa/trace/volatile.js';
 
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -102,5 +103,14 @@ describe('trace diff', () => {
     const d = diffTraces(golden, parseTrace(changed, 'changed.jsonl'));
     expect(d.entries).toHaveLength(1);
     expect(d.entries[0]).toMatchObject({ kind: 'atr-differs' });
+  });
+});
+
+describe('docs/qa-scripts.md lists the volatile table', () => {
+  it('every command and tag of src/qa/trace/volatile.ts is in the docs table', () => {
+    const doc = readFileSync(new URL('../../../docs/qa-scripts.md', import.meta.url), 'utf8');
+    const table = doc.slice(doc.indexOf('What is ignored'), doc.indexOf('## Record and replay'));
+    for (const r of VOLATILE_RULES) expect(table, r.command).toContain(r.command);
+    for (const t of VOLATILE_TAGS) expect(table, t.tag).toContain(t.tag);
   });
 });
