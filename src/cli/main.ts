@@ -65,8 +65,22 @@ function usageMessage(err: CommanderError, cmd: Command): string {
 }
 
 /** Runs the CLI; returns the process exit code. Never lets a stack trace reach the user. */
+/**
+ * A reader of our output that goes away (`sscard --help | head`, `sscard trace t.jsonl | less` quit early)
+ * is not an error of ours: stop quietly, as a filter does, instead of dying with an EPIPE stack trace.
+ */
+function endQuietlyOnClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   ignoreFileSizeSignal();
+  endQuietlyOnClosedOutput();
   let current: Command | undefined;
   const program = buildProgram((cmd) => {
     current = cmd;
