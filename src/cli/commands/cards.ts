@@ -121,8 +121,8 @@ Examples:
   sscard card new --profile shanghai --holder fixtures/holders/shanghai-li.json --out card.json
   sscard cards issue --card card.json                         # the issuer records the card (not activated)
   sscard cards activate --card card.json --area both --at bank
-  sscard cards report-loss SH0012349                          # temporary: 7 days, lapses by itself
-  sscard cards show SH0012349 --now "2026-03-20 09:00:00"     # … shown 7 days later: restored
+  sscard cards report-loss SH0012349 --now "2026-03-02 10:00:00"   # temporary: 7 days, lapses by itself
+  sscard cards show SH0012349 --now "2026-03-09 10:00:00"          # … 7 days later: restored by itself
   sscard cards report-loss SH0012349 --formal
   sscard cards replace SH0012349 --out new.json               # a new card: new card number and serial
   sscard cards reset-pin --card card.json --psam psam.json --new-pin 123456

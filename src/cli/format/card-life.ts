@@ -17,7 +17,6 @@ export const AREA_STATE_WORDS: Readonly<Record<AreaState, string>> = {
 const EVENT_WORDS: Readonly<Record<CardEvent['kind'], string>> = {
   issued: '发卡 issued',
   activated: '激活 activated',
-  used: '使用 used',
   refused: '拒绝 refused',
   'loss-reported': '挂失 loss reported',
   'loss-made-formal': '转正式挂失 made formal',

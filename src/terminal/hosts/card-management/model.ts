@@ -115,7 +115,6 @@ export interface CardRecord extends IssuedCard {
 export type EventKind =
   | 'issued'
   | 'activated'
-  | 'used'
   | 'refused'
   | 'loss-reported'
   | 'loss-made-formal'
