@@ -12,7 +12,8 @@ import { errorLine } from './output.js';
 
 const EXIT_HELP = `
 Exit codes: 0 success; 1 failure (a card file missing, refused, or in use by another process, a change
-that could not be saved, a reader that does not answer); 2 usage (the command line is wrong).
+that could not be saved, a reader that does not answer); 2 usage (the command line is wrong);
+3 (sscard pay) the transaction was not approved.
 Errors are one line on stderr.`;
 
 /** The command line of the command being run, for messages (`sscard card new`). */

@@ -18,7 +18,8 @@ import { register as issuer } from './issuer.js';
 import { register as trace } from './trace.js';
 import { register as script } from './script.js';
 import { register as record } from './record.js';
+import { register as pay } from './pay.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [demo, card, psam, read, pin, debit, identity, apdu, readers, serve, script, trace, record, issuer, centre];
+export const commands: RegisterCommand[] = [demo, card, psam, read, pin, debit, identity, pay, apdu, readers, serve, script, trace, record, issuer, centre];
