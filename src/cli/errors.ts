@@ -46,6 +46,3 @@ export class ExitCode extends Error {
     super(`exit code ${exitCode}`);
   }
 }
-
-/** The name `sscard pay` uses (branch pboc-kernels): the same class. */
-export { ExitCode as ExitStatus };
