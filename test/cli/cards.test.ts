@@ -80,15 +80,21 @@ describe('sscard cards', () => {
   });
 
   it('a temporary loss report: suspended for 7 days, restored by itself (shown with --now), or lifted', async () => {
-    const report = await cards(['report-loss', 'SH0012349', '--now', '2026-03-02 10:00:00']);
+    const report = await cards(['report-loss', 'SH0012349', '--now', '2026-03-02 10:00:00', '--json']);
     expect(report.status, report.stderr).toBe(0);
-    expect(report.stdout).toMatch(/^临时挂失 temporary loss report: 社保功能 and 金融功能 suspended until 2026-03-09 10:00:00 \(China time\); it lapses by itself unless made formal$/m);
-    const before = await cards(['show', 'SH0012349', '--now', '2026-03-09 09:59:30', '--json']);
+    const reported = JSON.parse(report.stdout);
+    expect(reported.notes[0]).toMatch(/^临时挂失 temporary loss report: 社保功能 and 金融功能 suspended until 2026-03-09 10:00:0\d \(China time\); it lapses by itself unless made formal$/);
+    // --now starts a clock that runs on: the report was made a few milliseconds after 10:00:00, so the
+    // instants below are taken from the report's own time (ISO 8601, to the millisecond)
+    const until = reported.card.temporaryLoss.until as string;
+    expect(Date.parse(until) - Date.parse('2026-03-02T02:00:00Z')).toBeGreaterThanOrEqual(7 * 86_400_000);
+    expect(Date.parse(until) - Date.parse('2026-03-02T02:00:00Z')).toBeLessThan(7 * 86_400_000 + 60_000);
+    const before = await cards(['show', 'SH0012349', '--now', new Date(Date.parse(until) - 30_000).toISOString(), '--json']);
     expect(JSON.parse(before.stdout).states).toEqual({ 'social-security': 'suspended', financial: 'suspended' });
-    const after = await cards(['show', 'SH0012349', '--now', '2026-03-09 10:00:00']);
+    const after = await cards(['show', 'SH0012349', '--now', until]);
     expect(after.status).toBe(0);
-    expect(after.stdout).toMatch(/^社保功能 social-security area +已激活 active; activated 2026-03-02 09:30:00 at bank:BR-001$/m);
-    expect(after.stdout).toMatch(/^ {2}2026-03-09 10:00:00 {2}挂失到期 lapsed: the temporary loss report lapsed \(7 days\): the card works again$/m);
+    expect(after.stdout).toMatch(/^社保功能 social-security area +已激活 active; activated 2026-03-02 09:30:0\d at bank:BR-001$/m);
+    expect(after.stdout).toMatch(/^ {2}2026-03-09 10:00:0\d {2}挂失到期 lapsed: the temporary loss report lapsed \(7 days\): the card works again$/m);
     expect(after.stdout).toMatch(/同步 pushed: bank: card unblocked at the bank/);
 
     expect((await cards(['report-loss', '--card', card, '--now', '2026-03-10 10:00:00'])).status).toBe(0);
@@ -138,7 +144,7 @@ describe('sscard cards', () => {
     expect(list.stdout).toMatch(/^SH0012349 +李文静 +310104199203154427 +正式挂失 lost \(formal loss report\) +正式挂失 lost \(formal loss report\) +-$/m);
     expect(list.stdout).toMatch(new RegExp(`^${r.card.cardNumber} +李文静 +310104199203154427 +未激活 not activated +未激活 not activated +SH0012349$`, 'm'));
     const bl = await cards(['blacklist']);
-    expect(bl.stdout).toMatch(/^310000D15600000500A1B2C3341C081B {3}正式挂失 lost 2026-03-13 10:00:00$/m);
+    expect(bl.stdout).toMatch(/^310000D15600000500A1B2C3341C081B {3}正式挂失 lost 2026-03-13 10:00:0\d$/m);
     // a second replacement of the same card is refused, and leaves no file behind
     const twice = await cards(['replace', 'SH0012349', '--out', join(dir, 'third.json'), '--seed', '12']);
     expect(twice.status).toBe(1);
