@@ -16,7 +16,9 @@ import { register as serve } from './serve.js';
 import { register as centre } from './centre.js';
 import { register as issuer } from './issuer.js';
 import { register as pay } from './pay.js';
+import { register as settle } from './settle.js';
+import { register as quickpay } from './quickpay.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [demo, card, psam, read, pin, debit, identity, apdu, readers, serve, issuer, centre, pay];
+export const commands: RegisterCommand[] = [demo, card, psam, read, pin, debit, identity, apdu, readers, serve, issuer, centre, pay, settle, quickpay];
