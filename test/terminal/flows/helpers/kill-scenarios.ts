@@ -201,7 +201,7 @@ export async function checkConsistent(w: World, scenario: ScenarioName): Promise
       const t = await w.issuer.transaction(ref);
       if (ref === approved) {
         const expected = v.mode === 'online' ? v.data.settlement!.setlinfo.psn_cash_pay : v.data.offline!.split.psn_cash_pay;
-        if (t?.status !== 'posted' || t.amount !== expected) fail(`settled visit ${v.visitId}: bank transaction ${ref} is ${t?.status} ${t?.amount}, expected posted ${expected}`);
+        if (!t || t.status !== 'posted' || t.amount !== expected) return fail(`settled visit ${v.visitId}: bank transaction ${ref} is ${t?.status} ${t?.amount}, expected posted ${expected}`);
         cash += t.amount;
       } else if (t && (t.status === 'posted' || t.status === 'authorised')) fail(`${v.state} visit ${v.visitId}: bank transaction ${ref} is still ${t.status}`);
     }
