@@ -70,8 +70,9 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
       await w.close();
     },
     run: async (flow) => {
-      const settled = flow.journal.list(10).find((v) => v.state === 'settled');
-      return (await flow.cancel(settled!.setlId!)).outcome;
+      // the settlement made at setup (a run after a kill may find it cancelled already: cancel answers the same)
+      const made = flow.journal.list(100).find((v) => v.setlId && (v.state === 'settled' || v.state === 'cancelling' || v.state === 'cancelled'));
+      return (await flow.cancel(made!.setlId!)).outcome;
     },
   },
   offline: {
