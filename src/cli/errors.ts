@@ -36,12 +36,13 @@ export class FailureError extends UserError {
 }
 
 /**
- * Ends a command with an exit code and no message (the command printed its result already): `sscard
- * pay` exits 3 when the transaction was not approved.
+ * Ends the command with an exit code and no message of its own: what went wrong was already printed
+ * (`sscard record` passes on the exit code of the command it recorded; `sscard pay` exits 3 when the
+ * transaction was not approved).
  */
-export class ExitStatus extends Error {
-  override name = 'ExitStatus';
+export class ExitCode extends Error {
+  override name = 'ExitCode';
   constructor(readonly exitCode: number) {
-    super(`exit status ${exitCode}`);
+    super(`exit code ${exitCode}`);
   }
 }

@@ -15,10 +15,13 @@ import { register as readers } from './readers.js';
 import { register as serve } from './serve.js';
 import { register as centre } from './centre.js';
 import { register as issuer } from './issuer.js';
+import { register as trace } from './trace.js';
+import { register as script } from './script.js';
+import { register as record } from './record.js';
 import { register as pay } from './pay.js';
 import { register as settle } from './settle.js';
 import { register as quickpay } from './quickpay.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [demo, card, psam, read, pin, debit, identity, apdu, readers, serve, issuer, centre, pay, settle, quickpay];
+export const commands: RegisterCommand[] = [demo, card, psam, read, pin, debit, identity, pay, settle, quickpay, apdu, readers, serve, script, trace, record, issuer, centre];

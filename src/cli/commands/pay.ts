@@ -17,9 +17,10 @@ import type { KernelResult } from '../../terminal/kernels/outcome.js';
 import { runPbocContact } from '../../terminal/kernels/pboc-contact/kernel.js';
 import { runQpboc } from '../../terminal/kernels/qpboc/kernel.js';
 import { FileTornStore } from '../../terminal/kernels/qpboc/torn-transaction.js';
-import { ExitStatus, UserError } from '../errors.js';
+import { ExitCode, UserError } from '../errors.js';
 import { renderPayment, yuan } from '../format/payment.js';
 import { loggerFor } from '../logging.js';
+import { writeJson, writeOut } from '../output.js';
 import { addIssuerOptions, ISSUER_HELP, openIssuerForCli, type IssuerOptionValues } from '../issuer-options.js';
 import { addReaderOptions, openReaders, readerHelp, type ReaderOptionValues } from '../reader-options.js';
 import { exitWhenDone } from '../transport-options.js';
@@ -151,10 +152,7 @@ async function pay(opts: PayOptions, cmd: Command): Promise<void> {
   } finally {
     await issuer.close();
   }
-  if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ ...result, amountYuan: yuan(result.amount) }, null, 2)}\n`);
-  } else {
-    process.stdout.write(renderPayment(result));
-  }
-  if (result.outcome !== 'APPROVED') throw new ExitStatus(3);
+  if (opts.json) writeJson({ ...result, amountYuan: yuan(result.amount) });
+  else writeOut(renderPayment(result));
+  if (result.outcome !== 'APPROVED') throw new ExitCode(3);
 }

@@ -14,7 +14,7 @@ import { systemClock, systemRandom } from '../../env.js';
 import { quickPay } from '../../terminal/flows/quick-pay.js';
 import { DEFAULT_STATE_DIR } from '../../terminal/hosts/storage/sqlite.js';
 import { FileTornStore } from '../../terminal/kernels/qpboc/torn-transaction.js';
-import { ExitStatus, FailureError, UsageError } from '../errors.js';
+import { ExitCode, FailureError, UsageError } from '../errors.js';
 import { renderPayment, yuan } from '../format/payment.js';
 import { addIssuerOptions, ISSUER_HELP, openIssuerForCli, type IssuerOptionValues } from '../issuer-options.js';
 import { loggerFor } from '../logging.js';
@@ -113,5 +113,5 @@ async function run(opts: QuickPayOptions, cmd: Command): Promise<void> {
     const last = result.contact ?? result.contactless;
     if (last) writeOut(renderPayment(last));
   }
-  if (result.outcome !== 'approved') throw new ExitStatus(3);
+  if (result.outcome !== 'approved') throw new ExitCode(3);
 }
