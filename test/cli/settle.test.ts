@@ -54,6 +54,7 @@ describe('sscard settle', { timeout: 120_000 }, () => {
     expect(out).toContain('医保结算单 SETTLEMENT RECEIPT');
     expect(out).toMatch(/^ 姓名 NAME +李文静$/m);
     expect(out).toMatch(/^ 社会保障号码 ID NO\. +310104\*{8}4427$/m);
+    expect(out).toMatch(/^ 卡片校验 CARD CHECK +PSAM 认证通过 authentic, 接触 contact$/m);
     expect(out).toMatch(/^ 医疗费总额 TOTAL +127\.60$/m);
     expect(out).toMatch(/^ 统筹基金 POOLED FUND \(85%\) +108\.46$/m);
     expect(out).toMatch(/^ 个人账户 PERSONAL ACCOUNT +10\.00$/m);
@@ -151,7 +152,7 @@ describe('sscard settle', { timeout: 120_000 }, () => {
     const r = await sscard(['settle', '--card', card, '--state-dir', state, '--bill', 'fixtures/bills/outpatient.json', '--contactless', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j).toMatchObject({ outcome: 'settled', repeated: false, setlinfo: { psn_cash_pay: 9.14 }, bank: { status: 'approved', kernel: 'qpboc', interface: 'contactless' } });
+    expect(j).toMatchObject({ outcome: 'settled', repeated: false, card: { check: 'unchecked', interface: 'contactless' }, setlinfo: { psn_cash_pay: 9.14 }, bank: { status: 'approved', kernel: 'qpboc', interface: 'contactless' } });
     expect(await bankBalance()).toBe(100_000 - 914);
   });
 });

@@ -104,6 +104,7 @@ export function renderReceipt(r: SettlementReceipt, options: { repeated?: boolea
   head.push(['姓名 NAME', r.patient.name]);
   head.push(['社会保障号码 ID NO.', maskCertno(r.patient.certno)]);
   head.push(['社保卡号 CARD NO.', r.patient.cardNo]);
+  head.push(['卡片校验 CARD CHECK', `${r.card.check === 'authentic' ? 'PSAM 认证通过 authentic' : '未经PSAM认证 NOT CHECKED (no PSAM)'}, ${r.card.interface === 'contact' ? '接触 contact' : '非接触 contactless'}`]);
   if (r.patient.psn_no) head.push(['人员编号 PSN NO.', r.patient.psn_no]);
   if (r.patient.insutype) head.push(['险种 SCHEME', `${r.patient.insutype} ${INSUTYPES[r.patient.insutype as keyof typeof INSUTYPES]?.zh ?? ''}`.trim()]);
   if (r.setlinfo?.setl_id) head.push(['结算编号 SETTLEMENT ID', r.setlinfo.setl_id]);
@@ -229,6 +230,7 @@ export function settlementJson(result: SettlementResult): string {
     repeated: result.repeated,
     visitId: r.visitId,
     mode: r.mode,
+    card: { ...r.card, card_sn: r.patient.cardSn, card_no: r.patient.cardNo },
     setlinfo: toWire(r.setlinfo ?? offlineSetlinfo(r)),
     ...(r.setldetail ? { setldetail: toWire(r.setldetail) } : {}),
     ...(r.offline ? { card_debit: { ...r.offline.debit, account: wireDecimal(r.offline.debit.account, 'amount'), selfPay: wireDecimal(r.offline.debit.selfPay, 'amount'), fund: wireDecimal(r.offline.debit.fund, 'amount'), balanceBefore: wireDecimal(r.offline.debit.balanceBefore, 'amount'), balanceAfter: wireDecimal(r.offline.debit.balanceAfter, 'amount') } } : {}),
