@@ -72,11 +72,14 @@ function usageMessage(err: CommanderError, cmd: Command): string {
  */
 function endQuietlyOnClosedOutput(): void {
   for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(0);
-      throw err;
-    });
+    // once per stream, however often `main` runs in one process (the CLI tests run it in-process)
+    if (!stream.listeners('error').includes(exitOnClosedPipe)) stream.on('error', exitOnClosedPipe);
   }
+}
+
+function exitOnClosedPipe(err: NodeJS.ErrnoException): void {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
 }
 
 export async function main(argv: string[]): Promise<number> {

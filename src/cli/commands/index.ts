@@ -20,7 +20,9 @@ import { register as script } from './script.js';
 import { register as record } from './record.js';
 import { register as pay } from './pay.js';
 import { register as cards } from './cards.js';
+import { register as settle } from './settle.js';
+import { register as quickpay } from './quickpay.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [demo, card, psam, read, pin, debit, identity, pay, apdu, readers, serve, script, trace, record, issuer, centre, cards];
+export const commands: RegisterCommand[] = [demo, card, psam, read, pin, debit, identity, pay, settle, quickpay, apdu, readers, serve, script, trace, record, issuer, centre, cards];

@@ -77,6 +77,7 @@ describe('hospital settlement: online', () => {
     expect(r.receipt.split).toEqual(OUTPATIENT_DEDUCTIBLE_MET);
     expect(r.receipt.setlinfo).toMatchObject({ medfee_sumamt: 12_760, hifp_pay: 10_846, acct_pay: 1_000, psn_cash_pay: 914, psn_no: w.psnNo, psn_name: '李文静' });
     expect(r.receipt.bank).toMatchObject({ status: 'approved', amount: 914, kernel: 'pboc-contact', interface: 'contact', approvedBy: 'online', responseCode: '00', cryptogramType: 'TC' });
+    expect(r.receipt.card).toEqual({ check: 'authentic', interface: 'contact' });
     expect(r.receipt.patient).toMatchObject({ cardSn: w.cardSn, cardNo: w.cardNo, certno: '310104199203154427', psn_no: w.psnNo, crossRegion: false });
     expect(r.repeated).toBe(false);
     expect(await bank(w)).toEqual({ balance: 100_000 - 914, held: 0 });

@@ -67,6 +67,7 @@ export function receiptOf(v: JournalVisit, settledAt: Date, extraNotes: string[]
       ...(insuplc ? { insuplc_admdvs: insuplc } : {}),
       crossRegion: insuplc !== undefined && insuplc !== bill.mdtrtarea_admvs,
     },
+    card: { check: d.holder.check, interface: d.holder.interface },
     split,
     ...online,
     ...(offline ? { offline } : {}),

@@ -135,6 +135,8 @@ export interface SettlementReceipt {
     /** 异地就医: the treatment place (mdtrtarea_admvs) is not the insured place (insuplc_admdvs). */
     crossRegion: boolean;
   };
+  /** How the card was read: its check (authentic through the PSAM, or unchecked without one) and interface. */
+  card: { check: CardHolder['check']; interface: CardHolder['interface'] };
   split: SettlementSplit;
   /** Online: the platform's settlement (2207 / 2304), as the centre answered it. */
   setlinfo?: SetlInfo;

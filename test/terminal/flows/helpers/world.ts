@@ -9,7 +9,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fixedClock, seededRandom, type Clock } from '../../../../src/env.js';
+import { fixedClock, seededRandom, type Clock, type RandomSource } from '../../../../src/env.js';
 import { silentLogger } from '../../../../src/log.js';
 import { createCard, MemoryCardStore, type CardImage } from '../../../../src/card/index.js';
 import { FileCardStore } from '../../../../src/card/image/store.js';
@@ -74,6 +74,8 @@ export interface WorldOptions {
   /** Edits the card image before it is used. */
   editCard?: (image: CardImage) => void;
   clock?: Clock;
+  /** The flow's random source (default: seeded). */
+  random?: RandomSource;
 }
 
 export interface World {
@@ -83,6 +85,7 @@ export interface World {
   cardSn: string;
   cardNo: string;
   pan: string;
+  /** The holder's psn_no at the centre. */
   psnNo: string;
   centre: OpenCentre;
   issuer: IssuerHost;
@@ -99,7 +102,7 @@ export interface World {
   close(): Promise<void>;
 }
 
-/** Builds the world. */
+/** Builds the world: personalises the card, enrols its holder, opens the bank account. */
 export async function makeWorld(options: WorldOptions = {}): Promise<World> {
   const clock = options.clock ?? fixedClock(NOW);
   const profile = shanghaiProfile(options.ecBalance);
@@ -111,23 +114,8 @@ export async function makeWorld(options: WorldOptions = {}): Promise<World> {
     writeFileSync(join(options.stateDir, 'card.json'), serializeImage(image));
     store = new FileCardStore(join(options.stateDir, 'card.json'));
   } else store = new MemoryCardStore(image);
-  const cardRandom = seededRandom(12);
-  const reader = () => new SimulatedReader(createCard(store.load(), { random: cardRandom, clock, log: silentLogger() }, { store }), { name: 'test card' });
-
-  const psamImage = personalizePsam(profile, { random: seededRandom(13), terminalId: '310000000001' });
-  const psamReader = new SimulatedReader(createCard(psamImage, { random: seededRandom(14), clock, log: silentLogger() }), { name: 'test PSAM' });
-  await psamReader.connect('contact');
-  const psam = new PsamClient(psamReader);
-
-  const location = options.stateDir ? { stateDir: options.stateDir } : { memory: true as const };
-  const centre = openCentre({ location, clock });
-  const issuer = openIssuerHost(options.stateDir ? { stateDir: options.stateDir, clock } : { memory: true, clock });
-  const journal = SqliteSettlementJournal.open(location);
-
-  const cardSn = '310000D15600000500A1B2C3341C081B';
-  const cardNo = 'SH0012349';
-  const pan = (image.apps.pboc as { pan: string }).pan;
-  const person = centre.centre.enrol({
+  const w = await assemble(profile, store, clock, options.stateDir, options.random);
+  const person = w.centre.centre.enrol({
     certno: '310104199203154427',
     psn_name: '李文静',
     insuplc_admdvs: '310000',
@@ -135,19 +123,43 @@ export async function makeWorld(options: WorldOptions = {}): Promise<World> {
     kind: options.kind ?? 'employed',
     balance: options.accountBalance ?? 200_000,
     dedc_paid: options.dedcPaid ?? 0,
-    cards: [{ card_sn: cardSn, card_no: cardNo }],
+    cards: [{ card_sn: w.cardSn, card_no: w.cardNo }],
   });
-  if (options.bankBalance !== null) await issuer.openAccount({ pan, balance: options.bankBalance ?? 100_000, pin: PIN, holder: '李文静', ecBalance: options.ecBalance ?? 0 });
-  const terminal = terminalConfig();
+  w.psnNo = person.psn_no;
+  if (options.bankBalance !== null) await w.issuer.openAccount({ pan: w.pan, balance: options.bankBalance ?? 100_000, pin: PIN, holder: '李文静', ecBalance: options.ecBalance ?? 0 });
+  return w;
+}
 
+/** Opens a world made before in a state directory (another process: the card file, the hosts' databases). */
+export async function openWorld(stateDir: string, options: { clock?: Clock; random?: RandomSource } = {}): Promise<World> {
+  const store = new FileCardStore(join(stateDir, 'card.json'));
+  const w = await assemble(shanghaiProfile(), store, options.clock ?? fixedClock(NOW), stateDir, options.random);
+  w.psnNo = w.centre.centre.findPerson(w.cardSn)!.psn_no;
+  return w;
+}
+
+async function assemble(profile: Profile, store: MemoryCardStore | FileCardStore, clock: Clock, stateDir: string | undefined, random?: RandomSource): Promise<World> {
+  const image = store.load();
+  const cardRandom = seededRandom(12);
+  const reader = () => new SimulatedReader(createCard(store.load(), { random: cardRandom, clock, log: silentLogger() }, { store }), { name: 'test card' });
+  const psamImage = personalizePsam(profile, { random: seededRandom(13), terminalId: '310000000001' });
+  const psamReader = new SimulatedReader(createCard(psamImage, { random: seededRandom(14), clock, log: silentLogger() }), { name: 'test PSAM' });
+  await psamReader.connect('contact');
+  const psam = new PsamClient(psamReader);
+  const location = stateDir ? { stateDir } : { memory: true as const };
+  const centre = openCentre({ location, clock });
+  const issuer = openIssuerHost(stateDir ? { stateDir, clock } : { memory: true, clock });
+  const journal = SqliteSettlementJournal.open(location);
+  const terminal = terminalConfig();
+  const flowRandom = random ?? seededRandom(99);
   return {
     clock,
     profile,
     image,
-    cardSn,
-    cardNo,
-    pan,
-    psnNo: person.psn_no,
+    cardSn: '310000D15600000500A1B2C3341C081B',
+    cardNo: 'SH0012349',
+    pan: (image.apps.pboc as { pan: string }).pan,
+    psnNo: '',
     centre,
     issuer,
     journal,
@@ -155,7 +167,7 @@ export async function makeWorld(options: WorldOptions = {}): Promise<World> {
     terminal,
     reader,
     presented: (extra = {}) => ({ reader: reader(), psam, pin: PIN, ...extra }),
-    flow: (extra = {}) => new HospitalSettlement({ centre: centre.centre, issuer, journal, terminal, clock, random: seededRandom(99), ...extra }),
+    flow: (extra = {}) => new HospitalSettlement({ centre: centre.centre, issuer, journal, terminal, clock, random: flowRandom, ...extra }),
     cardImage: () => store.load(),
     async close() {
       journal.close();
