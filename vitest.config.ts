@@ -9,5 +9,7 @@ export default defineConfig({
     // (test/e2e/private-pcscd.ts), so they never fight over slots.
     fileParallelism: true,
     pool: 'forks',
+    // test/support/unfinished-files-reporter.ts names a file whose worker died (vitest alone does not)
+    reporters: ['default', './test/support/unfinished-files-reporter.ts'],
   },
 });

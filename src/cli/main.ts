@@ -65,7 +65,6 @@ function usageMessage(err: CommanderError, cmd: Command): string {
   return `${err.message.replace(/^error: /, '')} (see ${path} --help)`;
 }
 
-/** Runs the CLI; returns the process exit code. Never lets a stack trace reach the user. */
 /**
  * A reader of our output that goes away (`sscard --help | head`, `sscard trace t.jsonl | less` quit early)
  * is not an error of ours: stop quietly, as a filter does, instead of dying with an EPIPE stack trace.
@@ -82,6 +81,7 @@ function exitOnClosedPipe(err: NodeJS.ErrnoException): void {
   throw err;
 }
 
+/** Runs the CLI; returns the process exit code. Never lets a stack trace reach the user. */
 export async function main(argv: string[]): Promise<number> {
   ignoreFileSizeSignal();
   endQuietlyOnClosedOutput();
