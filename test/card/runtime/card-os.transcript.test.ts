@@ -83,6 +83,14 @@ describe('access rules, PIN and authentication', () => {
     card.warmReset();
     expect(tx(card, '00B2011C00')).toBe('6982');
   });
+  it('GET CHALLENGE: Le 04, 08, 10 (LD/T 32.5); Le 00 gives 8 bytes (EMV 4.3 Book 3 §6.5.6); other lengths 6700, P1P2 ≠ 0 6A86', () => {
+    const card = powered();
+    expect(tx(card, '0084000004')).toMatch(/^[0-9A-F]{8}9000$/);
+    expect(tx(card, '0084000010')).toMatch(/^[0-9A-F]{32}9000$/);
+    expect(tx(card, '0084000000')).toMatch(/^[0-9A-F]{16}9000$/);
+    expect(tx(card, '0084000005')).toBe('6700');
+    expect(tx(card, '0084000100')).toBe('6A86');
+  });
   it('UPDATE needs EXTERNAL AUTHENTICATE with EXT: challenge → E_K(R‖00×8) folded → 9000 → UPDATE RECORD', () => {
     const card = powered();
     expect(tx(card, '00DC021406020399887766')).toBe('6982');

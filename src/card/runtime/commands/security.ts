@@ -23,10 +23,19 @@ export function pinDigits(bcd: Uint8Array): string | undefined {
   return /^\d{4,16}$/.test(hex) ? hex : undefined;
 }
 
+/** Le 00 of a short APDU (Ne 256): "the card's own length", 8 bytes (EMV 4.3 Book 3 §6.5.6). */
+const DEFAULT_CHALLENGE_LENGTH = 8;
+
+/**
+ * GET CHALLENGE (00 84 00 00 Le): a random number of 4, 8 or 16 bytes (LD/T 32.5 §7, DOMAIN.md §1.3);
+ * Le 00, as the payment application's terminal sends it (EMV 4.3 Book 3 §6.5.6), gets 8 bytes. Any
+ * other length is 6700. The challenge is kept for EXTERNAL AUTHENTICATE and secure messaging.
+ */
 export const getChallenge: Handler = (cmd, ctx) => {
   if (cmd.p1 !== 0 || cmd.p2 !== 0) throw new CardError(SW.INCORRECT_P1P2);
-  if (![4, 8, 16].includes(cmd.ne)) throw new CardError(SW.WRONG_LENGTH);
-  const challenge = ctx.random(cmd.ne);
+  const length = cmd.ne === 256 ? DEFAULT_CHALLENGE_LENGTH : cmd.ne;
+  if (![4, 8, 16].includes(length)) throw new CardError(SW.WRONG_LENGTH);
+  const challenge = ctx.random(length);
   ctx.os.challenge = challenge;
   return ResponseApdu.of(challenge, SW.OK);
 };
