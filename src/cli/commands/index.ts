@@ -11,8 +11,9 @@ import { register as readers } from './readers.js';
 import { register as serve } from './serve.js';
 import { register as centre } from './centre.js';
 import { register as issuer } from './issuer.js';
+import { register as trace } from './trace.js';
 
 export type RegisterCommand = (program: Command) => void;
 
 
-export const commands: RegisterCommand[] = [demo, card, psam, apdu, readers, serve, issuer, centre];
+export const commands: RegisterCommand[] = [demo, card, psam, apdu, readers, serve, trace, issuer, centre];
