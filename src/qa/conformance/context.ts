@@ -14,6 +14,9 @@ import type { CardProtocol, CardReader } from '../../terminal/reader.js';
 import type { CardDiversification, PsamPort } from '../../terminal/psam/psam-port.js';
 import type { CardKeys, IssuerKeyring } from '../../terminal/hosts/issuer/keys.js';
 import { commandLabel } from '../decode/command-names.js';
+import { describeSw } from '../../apdu/status-word-table.js';
+import { CommandApdu } from '../../apdu/command-apdu.js';
+import { pinBlockFormat2 } from '../../terminal/hosts/issuer/cryptograms.js';
 import { CaseFailure, CaseSkip, checkResponse, type Expect } from './expect.js';
 import type { LoggedExchange } from './types.js';
 
@@ -31,6 +34,31 @@ export interface CaseSettings {
 
 export const DEFAULT_SETTINGS: CaseSettings = { pin: '123456', pkiPin: '123456', pbocPin: '123456', amount: 1 };
 
+/** The card's PINs the cases verify with the PINs of the settings. */
+export type PinKind = 'ssse' | 'pki' | 'pboc';
+
+const PIN_NAMES: Readonly<Record<PinKind, { name: string; option: string }>> = {
+  ssse: { name: 'PIN_SSSE', option: '--pin' },
+  pki: { name: 'PIN_PKI', option: '--pki-pin' },
+  pboc: { name: 'the PBOC offline PIN', option: '--pboc-pin' },
+};
+
+/**
+ * Remembers, for a whole run, a PIN of the settings that the card refused: no case tries it again, so
+ * that a wrong `--pin` costs one try and never blocks a real card.
+ */
+export class PinGuard {
+  readonly #refused = new Map<PinKind, string>();
+
+  refused(kind: PinKind): string | undefined {
+    return this.#refused.get(kind);
+  }
+
+  refuse(kind: PinKind, why: string): void {
+    if (!this.#refused.has(kind)) this.#refused.set(kind, why);
+  }
+}
+
 /** What the runner gives a context. */
 export interface ContextDeps {
   /** The card, connected on `iface`; its transport handles GET RESPONSE. */
@@ -44,6 +72,10 @@ export interface ContextDeps {
   random: RandomSource;
   clock: Clock;
   settings: CaseSettings;
+  /** The run's record of refused PINs. */
+  pins: PinGuard;
+  /** The case being run (for the guard's messages). */
+  caseId: string;
   keyring?: IssuerKeyring;
   /** Longest wait for one answer, ms. */
   timeoutMs: number;
@@ -52,6 +84,15 @@ export interface ContextDeps {
 
 /** SELECT of the SSSE application by its DF name (DOMAIN.md §1.1). */
 export const SELECT_SSSE = `00A404000F${SSSE_AID}`;
+
+function apduOf(cla: number, ins: number, p1: number, p2: number, data: Uint8Array): Uint8Array {
+  return CommandApdu.of({ cla, ins, p1, p2, data }).encode();
+}
+
+/** ISO 9564-1 format 2 PIN block (EMV Book 3 §6.5.12.2: the plaintext offline PIN). */
+function pinBlock(pin: string): Uint8Array {
+  return pinBlockFormat2(pin);
+}
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -155,6 +196,33 @@ export class CaseContext {
     const problem = checkResponse(what, response, expect);
     if (problem) throw new CaseFailure(problem);
     return ResponseApdu.parse(response);
+  }
+
+  /**
+   * VERIFY of one of the card's PINs with the PIN of the settings (ISO/IEC 7816-4 §7.5.6; PBOC: EMV Book 3
+   * §6.5.12 with a format-2 PIN block). When the card refuses it (63Cx, 6983) the case fails and every
+   * later case that needs that PIN is skipped: the PIN given is not the card's, and trying it again would
+   * only bring the card closer to blocking it.
+   */
+  async verifyPin(kind: PinKind): Promise<void> {
+    const { name, option } = PIN_NAMES[kind];
+    const refused = this.deps.pins.refused(kind);
+    if (refused) this.skip(`${name} is not the PIN given with ${option} (${refused}); not tried again so as not to block it`);
+    const pin = kind === 'ssse' ? this.settings.pin : kind === 'pki' ? this.settings.pkiPin : this.settings.pbocPin;
+    const command = kind === 'pboc' ? apduOf(0x00, 0x20, 0x00, 0x80, pinBlock(pin)) : apduOf(0x00, 0x20, 0x00, kind === 'pki' ? 0x81 : 0x00, fromHex(pin.length % 2 ? `${pin}F` : pin));
+    const r = await this.send(command, {}, `VERIFY ${name}`);
+    if (r.sw === 0x9000) return;
+    if (r.sw >> 4 === 0x63c || r.sw === 0x6983) {
+      this.deps.pins.refuse(kind, `the card answered ${describeSw(r.sw)} in case ${this.deps.caseId}`);
+      this.fail(`VERIFY ${name}: the card answered ${describeSw(r.sw)}: the PIN given with ${option} is not the card's (later cases will not try it again)`);
+    }
+    this.fail(`VERIFY ${name}: expected SW 9000, the card answered ${describeSw(r.sw)}`);
+  }
+
+  /** Skips the case when an earlier case found the settings' PIN of this kind wrong. */
+  requirePin(kind: PinKind): void {
+    const refused = this.deps.pins.refused(kind);
+    if (refused) this.skip(`${PIN_NAMES[kind].name} is not the PIN given with ${PIN_NAMES[kind].option} (${refused}); a case that tries wrong PINs would block it`);
   }
 
   /** Cold reset on an interface (the session is gone: PINs, authentications, current files). */

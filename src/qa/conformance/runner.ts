@@ -17,7 +17,7 @@ import { withLayers, type CardReader } from '../../terminal/reader.js';
 import { PsamClient } from '../../terminal/psam/psam-client.js';
 import type { IssuerKeyring } from '../../terminal/hosts/issuer/keys.js';
 import { toHex } from '../../apdu/bytes.js';
-import { CaseContext, type CaseSettings } from './context.js';
+import { CaseContext, PinGuard, type CaseSettings } from './context.js';
 import { CaseFailure, CaseSkip } from './expect.js';
 import type { CaseResult, ConformanceCase, RunReport, SuiteName } from './types.js';
 
@@ -37,8 +37,8 @@ export interface RunTarget {
   shared: Devices;
   /** A fresh copy of the card (and PSAM) for a case that could block it; absent for a real card. */
   fresh?: () => Promise<Devices>;
-  /** Whether the card can be powered on either interface (in-process: yes; a PC/SC reader: no). */
-  canSwitchInterface: boolean;
+  /** The interfaces the card can be powered on (in-process: the card's; a PC/SC reader: the one it holds). */
+  interfaces: readonly CardInterface[];
   /** The interface cases run on unless they need another. */
   defaultInterface: CardInterface;
 }
@@ -100,9 +100,10 @@ export async function runConformance(target: RunTarget, options: RunOptions): Pr
   const results: CaseResult[] = [];
   options.onStart?.(cases.length);
   let atr = '';
+  const pins = new PinGuard();
   for (const [index, c] of cases.entries()) {
     options.onCase?.(index, cases.length, c);
-    const result = await runOne(c, target, options);
+    const result = await runOne(c, target, options, pins);
     if (!atr && result.atr) atr = result.atr;
     const { atr: _atr, ...plain } = result;
     results.push(plain);
@@ -119,7 +120,7 @@ export async function runConformance(target: RunTarget, options: RunOptions): Pr
   };
 }
 
-async function runOne(c: ConformanceCase, target: RunTarget, options: RunOptions): Promise<CaseResult & { atr?: string }> {
+async function runOne(c: ConformanceCase, target: RunTarget, options: RunOptions, pins: PinGuard): Promise<CaseResult & { atr?: string }> {
   const base = { id: c.id, suite: c.suite, title: c.title, refs: c.refs, risk: c.risk };
   const skipped = (message: string): CaseResult => ({ ...base, outcome: 'skipped', message, ms: 0, exchanges: [], notes: [] });
   if (c.needs?.psam && !target.shared.psam) return skipped('needs a PSAM: --psam <file> (sscard psam new) or --psam-reader <name|index>');
@@ -127,8 +128,12 @@ async function runOne(c: ConformanceCase, target: RunTarget, options: RunOptions
     return skipped(`could block the card (${c.riskNote ?? 'destructive'}): run with --destructive to include it`);
   }
   const iface = c.needs?.interface ?? target.defaultInterface;
-  if (iface !== target.defaultInterface && !target.canSwitchInterface) {
-    return skipped(`needs the ${iface} interface; this reader holds the card on its ${target.defaultInterface} interface`);
+  if (!target.interfaces.includes(iface)) {
+    return skipped(
+      target.interfaces.length > 1 || target.fresh
+        ? `needs the ${iface} interface, which this card does not have`
+        : `needs the ${iface} interface; the card in this reader answers on its ${target.interfaces.join('/')} interface`,
+    );
   }
   const onCopy = c.risk === 'blocks' && target.fresh !== undefined;
   const started = options.now();
@@ -180,6 +185,8 @@ async function runOne(c: ConformanceCase, target: RunTarget, options: RunOptions
       random: options.random,
       clock: options.clock,
       settings: options.settings,
+      pins,
+      caseId: c.id,
       ...(options.keyring ? { keyring: options.keyring } : {}),
       timeoutMs: options.timeoutMs,
       now: options.now,

@@ -3,17 +3,24 @@
  * of its answer) or a flow (a function over the context, for what needs computation: PSAM cryptograms,
  * signatures, cryptogram checks). Both are data in `cases/*.ts`.
  */
-import type { CaseContext } from './context.js';
+import type { CaseContext, PinKind } from './context.js';
 import type { Expect } from './expect.js';
 import type { ConformanceCase, Needs, Risk, SuiteName } from './types.js';
 
-/** One step of a table case. */
-export interface Step {
-  /** The command: hex, or computed from the context. */
-  send: string | Uint8Array | ((t: CaseContext) => string | Uint8Array | Promise<string | Uint8Array>);
-  expect?: Expect;
-  /** The step's name in messages (default: the command's name). */
-  label?: string;
+/** One step of a table case: a command and what its answer must be, or an action of the context. */
+export type Step =
+  | {
+      /** The command: hex, or computed from the context. */
+      send: string | Uint8Array | ((t: CaseContext) => string | Uint8Array | Promise<string | Uint8Array>);
+      expect?: Expect;
+      /** The step's name in messages (default: the command's name). */
+      label?: string;
+    }
+  | { do: (t: CaseContext) => Promise<unknown> };
+
+/** A step verifying one of the card's PINs with the settings' PIN (guarded: see CaseContext.verifyPin). */
+export function verifyStep(kind: PinKind): Step {
+  return { do: (t) => t.verifyPin(kind) };
 }
 
 interface Common {
@@ -44,6 +51,10 @@ function base(suite: SuiteName, def: Common): Omit<ConformanceCase, 'run'> {
 /** Runs steps in order; the first answer that is not as expected fails the case. */
 export async function runSteps(t: CaseContext, steps: readonly Step[]): Promise<void> {
   for (const step of steps) {
+    if ('do' in step) {
+      await step.do(t);
+      continue;
+    }
     const command = typeof step.send === 'function' ? await step.send(t) : step.send;
     await t.send(command, step.expect ?? {}, step.label);
   }

@@ -39,7 +39,7 @@ import {
   type GpoAnswer,
   type SelectedApp,
 } from '../pboc-terminal.js';
-import { suiteBuilder } from '../table.js';
+import { suiteBuilder, verifyStep } from '../table.js';
 import type { ConformanceCase } from '../types.js';
 
 const { steps, flow } = suiteBuilder('pboc');
@@ -365,7 +365,7 @@ const cases: ConformanceCase[] = [
     refs: [REF.emvB3Cmd('12'), REF.emvB3('10.5'), REF.dom('2')],
     steps: [
       { send: SELECT_DEBIT, expect: OK },
-      { send: (t) => pbocVerify(t.settings.pbocPin), label: 'VERIFY offline PIN', expect: OK },
+      verifyStep('pboc'),
     ],
   }),
   flow({
@@ -374,12 +374,13 @@ const cases: ConformanceCase[] = [
     refs: [REF.emvB3Cmd('12'), REF.isoSw],
     risk: 'restores',
     run: async (t) => {
+      t.requirePin('pboc');
       await selectDebit(t);
       const tries = (await getData(t, '9F17'))[0]!;
       t.check(tries >= 2, `only ${tries} PIN tries left: not trying a wrong PIN`);
       const wrong = t.settings.pbocPin.replace(/\d/g, (d) => String((Number(d) + 5) % 10));
       await t.send(pbocVerify(wrong), { sw: `63C${hexOf(tries - 1, 1).slice(1)}` }, 'VERIFY wrong offline PIN');
-      await t.send(pbocVerify(t.settings.pbocPin), OK, 'VERIFY offline PIN');
+      await t.verifyPin('pboc');
       t.check((await getData(t, '9F17'))[0] === tries, 'the PIN try counter did not come back after the right PIN');
     },
   }),
@@ -389,12 +390,14 @@ const cases: ConformanceCase[] = [
     refs: [REF.dom('5'), REF.dom('2')],
     risk: 'restores',
     run: async (t) => {
+      t.requirePin('ssse');
+      t.requirePin('pboc');
       await t.send(SELECT_SSSE, OK);
       const ssse = (await t.send(`002000${hexOf(SSSE_PIN_REFERENCE, 1)}`, { sw: '63Cx' }, 'VERIFY PIN_SSSE (try counter)')).sw;
       await selectDebit(t);
       const wrong = t.settings.pbocPin.replace(/\d/g, (d) => String((Number(d) + 5) % 10));
       await t.send(pbocVerify(wrong), { sw: '63Cx' }, 'VERIFY wrong offline PIN');
-      await t.send(pbocVerify(t.settings.pbocPin), OK, 'VERIFY offline PIN');
+      await t.verifyPin('pboc');
       await t.send(SELECT_SSSE, OK);
       await t.send(`002000${hexOf(SSSE_PIN_REFERENCE, 1)}`, { sw: hexOf(ssse, 2) }, 'VERIFY PIN_SSSE (try counter) unchanged');
     },
@@ -585,6 +588,7 @@ const cases: ConformanceCase[] = [
     risk: 'blocks',
     riskNote: 'blocks the PBOC offline PIN before unblocking it',
     run: async (t) => {
+      t.requirePin('pboc');
       await selectDebit(t);
       const wrong = t.settings.pbocPin.replace(/\d/g, (d) => String((Number(d) + 5) % 10));
       for (let i = 0; i < 15; i++) {
@@ -595,7 +599,7 @@ const cases: ConformanceCase[] = [
       await t.reset();
       const o = await online(t);
       await t.send(scriptCommand(o.keys, o.arqc.atc, o.arqc.ac, SCRIPT_COMMANDS.pinUnblock, new Uint8Array(0)), OK, 'PIN UNBLOCK');
-      await t.send(pbocVerify(t.settings.pbocPin), OK, 'VERIFY offline PIN');
+      await t.verifyPin('pboc');
     },
   }),
   flow({

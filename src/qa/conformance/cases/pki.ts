@@ -13,7 +13,7 @@ import { GET_PUBLIC_KEY_HEADER, PKI_ADF_AID, PKI_AID, PKI_PIN_REFERENCE, SIGN_CE
 import { SSSE_PIN_REFERENCE } from '../../../spec/ssse/identifiers.js';
 import type { CaseContext } from '../context.js';
 import { apdu, hexOf, pinBcd, REF, tlvCheck, valueAt, verifyPin } from '../apdus.js';
-import { suiteBuilder } from '../table.js';
+import { suiteBuilder, verifyStep } from '../table.js';
 import type { ConformanceCase } from '../types.js';
 
 const { steps, flow } = suiteBuilder('pki');
@@ -120,7 +120,7 @@ const cases: ConformanceCase[] = [
     refs: [REF.isoVerify, REF.dom('1.5')],
     steps: [
       { send: SELECT_PKI, expect: OK },
-      { send: (t) => verifyPin(PKI_PIN_REFERENCE, t.settings.pkiPin), label: 'VERIFY PIN_PKI', expect: OK },
+      verifyStep('pki'),
     ],
   }),
   flow({
@@ -129,7 +129,7 @@ const cases: ConformanceCase[] = [
     refs: [REF.iso8Pso, REF.gmSm2, REF.t5Pki, REF.dom('1.5')],
     run: async (t) => {
       const cert = await certificate(t);
-      await t.send(verifyPin(PKI_PIN_REFERENCE, t.settings.pkiPin), OK, 'VERIFY PIN_PKI');
+      await t.verifyPin('pki');
       const message = t.random(32);
       const signature = await sign(t, message);
       t.check(sm2Verify(cert.publicKey, message, signature), `the signature ${toHex(signature).slice(0, 16)}… of ${toHex(message)} does not verify with the certificate's public key`);
@@ -141,7 +141,7 @@ const cases: ConformanceCase[] = [
     refs: [REF.gmSm2, REF.t5Pki],
     run: async (t) => {
       const cert = await certificate(t);
-      await t.send(verifyPin(PKI_PIN_REFERENCE, t.settings.pkiPin), OK, 'VERIFY PIN_PKI');
+      await t.verifyPin('pki');
       const message = t.random(32);
       const signature = await sign(t, message);
       const other = Uint8Array.from(message);
@@ -156,7 +156,7 @@ const cases: ConformanceCase[] = [
     steps: [
       { send: SELECT_PKI, expect: OK },
       { send: SELECT_ADF, expect: OK },
-      { send: (t) => verifyPin(PKI_PIN_REFERENCE, t.settings.pkiPin), label: 'VERIFY PIN_PKI', expect: OK },
+      verifyStep('pki'),
       { send: '002A9E9A00', expect: { sw: '6700' } },
     ],
   }),
@@ -167,7 +167,7 @@ const cases: ConformanceCase[] = [
     steps: [
       { send: SELECT_PKI, expect: OK },
       { send: SELECT_ADF, expect: OK },
-      { send: (t) => verifyPin(PKI_PIN_REFERENCE, t.settings.pkiPin), label: 'VERIFY PIN_PKI', expect: OK },
+      verifyStep('pki'),
       { send: '002A9E9B0361626300', expect: { sw: '6A86' } },
     ],
   }),
@@ -177,12 +177,13 @@ const cases: ConformanceCase[] = [
     refs: [REF.isoVerify, REF.dom('1.5')],
     risk: 'restores',
     run: async (t) => {
+      t.requirePin('pki');
       await t.send(SELECT_PKI, OK);
       const tries = (await t.send(`002000${hexOf(PKI_PIN_REFERENCE, 1)}`, { sw: '63Cx' }, 'VERIFY (try counter)')).sw & 0x0f;
       t.check(tries >= 2, `only ${tries} PIN_PKI tries left: not trying a wrong PIN`);
       const wrong = t.settings.pkiPin.replace(/\d/g, (d) => String((Number(d) + 5) % 10));
       await t.send(verifyPin(PKI_PIN_REFERENCE, wrong), { sw: `63C${hexOf(tries - 1, 1).slice(1)}` }, 'VERIFY wrong PIN_PKI');
-      await t.send(verifyPin(PKI_PIN_REFERENCE, t.settings.pkiPin), OK, 'VERIFY PIN_PKI');
+      await t.verifyPin('pki');
     },
   }),
   flow({
@@ -190,6 +191,7 @@ const cases: ConformanceCase[] = [
     title: 'enciphered VERIFY (00 20 01 81 10 ‖ SM4(K, R ‖ 00×8), K = SM3(PIN)[0..16]) answers 9000 and opens signing',
     refs: [REF.dom('1.5')],
     run: async (t) => {
+      t.requirePin('pki');
       const cert = await certificate(t);
       const r = (await t.send('0084000008', { sw: '9000', length: 8 }, 'GET CHALLENGE')).data;
       const block = createBlockCipher('SM4', pkiPinKey(pinBcd(t.settings.pkiPin))).encrypt(concat(r, new Uint8Array(8)));
@@ -215,7 +217,7 @@ const cases: ConformanceCase[] = [
     refs: [REF.isoSecurityStatus, REF.dom('1.5'), REF.t3DfSafety('DF04')],
     run: async (t) => {
       await t.send(SELECT_PKI, OK);
-      await t.send(verifyPin(PKI_PIN_REFERENCE, t.settings.pkiPin), OK, 'VERIFY PIN_PKI');
+      await t.verifyPin('pki');
       await t.send('00A4040006D15600000503', OK, 'SELECT DF04');
       await t.send('00B2812800', { sw: '6982' }, 'READ RECORD DF04 EF05 tag 81');
       await t.send(`002000${hexOf(SSSE_PIN_REFERENCE, 1)}`, { sw: '63Cx' }, 'VERIFY PIN_SSSE (try counter): not verified');
@@ -227,7 +229,7 @@ const cases: ConformanceCase[] = [
     refs: [REF.isoSecurityStatus, REF.iso8Pso],
     run: async (t) => {
       await selectAdf(t);
-      await t.send(verifyPin(PKI_PIN_REFERENCE, t.settings.pkiPin), OK, 'VERIFY PIN_PKI');
+      await t.verifyPin('pki');
       await t.send('00A40000023F00', OK, 'SELECT MF');
       await selectAdf(t);
       await t.send('002A9E9A0361626300', { sw: '6982' }, 'PSO COMPUTE DIGITAL SIGNATURE');

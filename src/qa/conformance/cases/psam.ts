@@ -78,7 +78,7 @@ async function medicalDebit(t: CaseContext, amount: number, options: { tamperMac
   const { psam, card } = await setup(t);
   const info = await psam.open();
   await t.send(SELECT_DF04, OK);
-  await t.send(verifyPin(SSSE_PIN_REFERENCE, t.settings.pin), OK, 'VERIFY PIN_SSSE');
+  await t.verifyPin('ssse');
   const before = await balanceOf(t);
   t.check(before >= amount, `the medical account holds ${before} fen, less than the ${amount} fen of the debit`);
   const amounts = { account: amount, selfPay: 0, fund: 0 };
@@ -265,7 +265,7 @@ const cases: ConformanceCase[] = [
     run: async (t) => {
       await setup(t);
       await t.send(SELECT_DF04, OK);
-      await t.send(verifyPin(SSSE_PIN_REFERENCE, t.settings.pin), OK, 'VERIFY PIN_SSSE');
+      await t.verifyPin('ssse');
       await externalAuth(t, 'DF04', 'RK');
       const data = (await t.send('00B2903000', OK, 'READ RECORD DF04 EF06 tag 90')).data;
       const v = ssseRecord(data, 0x90);
@@ -282,7 +282,7 @@ const cases: ConformanceCase[] = [
     run: async (t) => {
       await setup(t);
       await t.send(SELECT_DF04, OK);
-      await t.send(verifyPin(SSSE_PIN_REFERENCE, t.settings.pin), OK, 'VERIFY PIN_SSSE');
+      await t.verifyPin('ssse');
       const record = (await t.send('00B28F2800', OK, 'READ RECORD DF04 EF05 tag 8F')).data;
       await externalAuth(t, 'DF04', 'UK');
       await t.send(apdu('00DC8F28', record), OK, 'UPDATE RECORD tag 8F (same value)');
@@ -299,7 +299,7 @@ const cases: ConformanceCase[] = [
       await t.send(SELECT_SSSE, OK);
       const pin = Uint8Array.from(Buffer.from(t.settings.pin.length % 2 ? `${t.settings.pin}F` : t.settings.pin, 'hex'));
       await t.send(await keyManagementCommand(t, 'SSSE', 'RPK', '805E0000', pin, { macCla: 0x84 }), OK, 'RELOAD PIN');
-      await t.send(verifyPin(SSSE_PIN_REFERENCE, t.settings.pin), OK, 'VERIFY the reloaded PIN');
+      await t.verifyPin('ssse');
     },
   }),
   flow({
@@ -321,6 +321,7 @@ const cases: ConformanceCase[] = [
     risk: 'restores',
     needs: NEEDS,
     run: async (t) => {
+      t.requirePin('ssse');
       await setup(t);
       await t.send(SELECT_SSSE, OK);
       const max = (await t.send('00200000', { sw: '63Cx' }, 'VERIFY (try counter)')).sw & 0x0f;
@@ -351,6 +352,7 @@ const cases: ConformanceCase[] = [
     riskNote: 'blocks PIN_SSSE before unblocking it',
     needs: NEEDS,
     run: async (t) => {
+      t.requirePin('ssse');
       const { psam, card } = await setup(t);
       await t.send(SELECT_SSSE, OK);
       const wrong = t.settings.pin.replace(/\d/g, (d) => String((Number(d) + 5) % 10));
@@ -362,7 +364,7 @@ const cases: ConformanceCase[] = [
       const pin = Uint8Array.from(Buffer.from(t.settings.pin.length % 2 ? `${t.settings.pin}F` : t.settings.pin, 'hex'));
       const enciphered = await psam.keyManagementEncipher(card, { df: 'SSSE', kind: 'PUK' }, pin);
       await t.send(await keyManagementCommand(t, 'SSSE', 'PUK', '84240001', enciphered), OK, 'PIN UNBLOCK with the new PIN');
-      await t.send(verifyPin(SSSE_PIN_REFERENCE, t.settings.pin), OK, 'VERIFY the PIN');
+      await t.verifyPin('ssse');
     },
   }),
   flow({
@@ -428,7 +430,7 @@ const cases: ConformanceCase[] = [
       await t.send('B026000004', { sw: ['6985', '6A81', '9303'] }, 'GET BALANCE in the blocked DF04');
       await t.send(await keyManagementCommand(t, 'DF04', 'UK', '84180000', new Uint8Array(0)), OK, 'APPLICATION UNBLOCK');
       await t.send(SELECT_DF04, OK, 'SELECT DF04 (unblocked)');
-      await t.send(verifyPin(SSSE_PIN_REFERENCE, t.settings.pin), OK, 'VERIFY PIN_SSSE');
+      await t.verifyPin('ssse');
       await t.send('B026000004', { sw: '9000', length: 4 }, 'GET BALANCE');
     },
   }),

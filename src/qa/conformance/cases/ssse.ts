@@ -10,7 +10,7 @@ import { encodeInit, decodeInitResponse, INIT_DATA_LENGTH } from '../../../spec/
 import { SELECT_SSSE, type CaseContext } from '../context.js';
 import { asciiOf, hexOf, REF, ssseRecord, tlvCheck, tlvOf, valueAt, verifyPin, apdu } from '../apdus.js';
 import { bcd, cardNumberProblem, citizenIdProblem, dateProblem, ethnicityProblem, parseAtrStructure } from '../checks.js';
-import { suiteBuilder } from '../table.js';
+import { suiteBuilder, verifyStep } from '../table.js';
 import type { ConformanceCase } from '../types.js';
 
 const { steps, flow } = suiteBuilder('ssse');
@@ -267,14 +267,17 @@ const recordCases: ConformanceCase[] = [
       t.check(id.slice(6, 14) === birth, `出生日期 ${birth} differs from the birth date ${id.slice(6, 14)} in the ID number ${id}`);
     },
   }),
-  steps({
+  flow({
     id: 'ssse.ef0d.person-id',
-    title: 'EF0D tag EA read by SFI and tag (00B2EA68): 人员识别码, an 12 (third generation)',
+    title: 'third generation: EF0D tag EA read by SFI and tag (00B2EA68) is 人员识别码, an 12',
     refs: [REF.t3Record, REF.isoReadRecord, REF.dom('1.2')],
-    steps: [
-      { send: SELECT_SSSE, expect: OK },
-      { send: '00B2EA6800', label: 'READ RECORD EF0D tag EA', expect: { sw: '9000', check: item(0xea, (v) => (v.length === 12 ? undefined : `人员识别码 is ${v.length} bytes, not 12`)) } },
-    ],
+    run: async (t) => {
+      await t.send(SELECT_SSSE, OK);
+      const version = anText(await readItem(t, '00B2032C00', 0x03, 'READ RECORD EF05 record 3'));
+      if (version !== '3.00') return t.skip(`EF0D is a third-generation file; this card is of specification version ${version}`);
+      const v = await readItem(t, '00B2EA6800', 0xea, 'READ RECORD EF0D tag EA');
+      t.check(v.length === 12, `人员识别码 is ${v.length} bytes, not 12`);
+    },
   }),
   steps({
     id: 'ssse.ef1e.dir',
@@ -408,7 +411,7 @@ const accessCases: ConformanceCase[] = [
     refs: [REF.t3Df04Record, REF.t3DfSafety('DF04'), REF.dom('1.2')],
     steps: [
       { send: SELECT_DF04, expect: OK },
-      { send: (t) => verifyPin(SSSE_PIN_REFERENCE, t.settings.pin), label: 'VERIFY PIN_SSSE', expect: OK },
+      verifyStep('ssse'),
       { send: '00B2812800', label: 'READ RECORD DF04 EF05 tag 81', expect: { sw: '9000', check: item(0x81, (v) => (/^(310|390|391)/.test(anText(v)) ? undefined : `险种类型 "${anText(v)}" is not 310, 390 or 391`)) } },
     ],
   }),
@@ -418,7 +421,7 @@ const accessCases: ConformanceCase[] = [
     refs: [REF.t3DfSafety('DF04'), REF.dom('1.2')],
     steps: [
       { send: SELECT_DF04, expect: OK },
-      { send: (t) => verifyPin(SSSE_PIN_REFERENCE, t.settings.pin), label: 'VERIFY PIN_SSSE', expect: OK },
+      verifyStep('ssse'),
       { send: '00B2013400', label: 'READ RECORD DF04 EF06 record 1', expect: { sw: '6982' } },
     ],
   }),
@@ -439,7 +442,7 @@ const accessCases: ConformanceCase[] = [
     refs: [REF.t3DfSafety('DF01'), REF.dom('1.2')],
     steps: [
       { send: '00A4040006D15600000500', expect: OK },
-      { send: (t) => verifyPin(SSSE_PIN_REFERENCE, t.settings.pin), label: 'VERIFY PIN_SSSE', expect: OK },
+      verifyStep('ssse'),
       { send: '00B2012C00', label: 'READ RECORD DF01 EF05', expect: { sw: ['9000', '6A83'] } },
     ],
   }),
@@ -449,7 +452,7 @@ const accessCases: ConformanceCase[] = [
     refs: [REF.isoSecurityStatus, REF.ld4, REF.t3DfSafety('DF04')],
     run: async (t) => {
       await t.send(SELECT_DF04, OK);
-      await t.send(verifyPin(SSSE_PIN_REFERENCE, t.settings.pin), OK, 'VERIFY PIN_SSSE');
+      await t.verifyPin('ssse');
       await t.send('00B2812800', OK, 'READ RECORD DF04 EF05 tag 81');
       await t.reset();
       await t.send(SELECT_DF04, OK);
@@ -465,7 +468,7 @@ const pinCases: ConformanceCase[] = [
     refs: [REF.ld5Verify, REF.isoVerify, REF.dom('1.3')],
     steps: [
       { send: SELECT_SSSE, expect: OK },
-      { send: (t) => verifyPin(SSSE_PIN_REFERENCE, t.settings.pin), label: 'VERIFY PIN_SSSE', expect: OK },
+      verifyStep('ssse'),
     ],
   }),
   flow({
@@ -485,11 +488,12 @@ const pinCases: ConformanceCase[] = [
     refs: [REF.ld5Verify, REF.isoVerify, REF.ld5Sw, REF.dom('1.4')],
     risk: 'restores',
     run: async (t) => {
+      t.requirePin('ssse');
       await t.send(SELECT_SSSE, OK);
       const before = await pinTries(t);
       t.check(before >= 2, `only ${before} PIN tries left: not trying a wrong PIN`);
       await t.send(verifyPin(SSSE_PIN_REFERENCE, otherPin(t.settings.pin)), { sw: `63C${hexOf(before - 1, 1).slice(1)}` }, 'VERIFY wrong PIN');
-      await t.send(verifyPin(SSSE_PIN_REFERENCE, t.settings.pin), OK, 'VERIFY right PIN');
+      await t.verifyPin('ssse');
       await t.reset();
       await t.send(SELECT_SSSE, OK);
       const after = await pinTries(t);
@@ -521,6 +525,7 @@ const pinCases: ConformanceCase[] = [
     refs: [REF.ld5ChangePin, REF.t3ChangePin, REF.dom('1.3')],
     risk: 'restores',
     run: async (t) => {
+      t.requirePin('ssse');
       const pin = t.settings.pin;
       const next = otherPin(pin);
       const change = (from: string, to: string) => apdu('805E0100', `${from.length % 2 ? `${from}F` : from}FF${to.length % 2 ? `${to}F` : to}`);
@@ -528,7 +533,7 @@ const pinCases: ConformanceCase[] = [
       await t.send(change(pin, next), OK, 'CHANGE PIN');
       await t.send(verifyPin(SSSE_PIN_REFERENCE, next), OK, 'VERIFY the new PIN');
       await t.send(change(next, pin), OK, 'CHANGE PIN back');
-      await t.send(verifyPin(SSSE_PIN_REFERENCE, pin), OK, 'VERIFY the original PIN');
+      await t.verifyPin('ssse');
     },
   }),
   flow({
@@ -537,6 +542,7 @@ const pinCases: ConformanceCase[] = [
     refs: [REF.ld5ChangePin, REF.t3ChangePin, REF.ld5Sw],
     risk: 'restores',
     run: async (t) => {
+      t.requirePin('ssse');
       const pin = t.settings.pin;
       const wrong = otherPin(pin);
       await t.send(SELECT_SSSE, OK);
@@ -544,7 +550,7 @@ const pinCases: ConformanceCase[] = [
       t.check(before >= 2, `only ${before} PIN tries left: not trying a wrong PIN`);
       const data = `${wrong.length % 2 ? `${wrong}F` : wrong}FF${wrong.length % 2 ? `${wrong}F` : wrong}`;
       await t.send(apdu('805E0100', data), { sw: '63Cx' }, 'CHANGE PIN with a wrong old PIN');
-      await t.send(verifyPin(SSSE_PIN_REFERENCE, pin), OK, 'VERIFY the original PIN (unchanged)');
+      await t.verifyPin('ssse');
     },
   }),
   flow({
@@ -554,6 +560,7 @@ const pinCases: ConformanceCase[] = [
     risk: 'blocks',
     riskNote: 'blocks PIN_SSSE',
     run: async (t) => {
+      t.requirePin('ssse');
       await t.send(SELECT_SSSE, OK);
       let tries = await pinTries(t);
       const wrong = otherPin(t.settings.pin);
@@ -731,7 +738,7 @@ const debitCases: ConformanceCase[] = [
     refs: [REF.ld5Debit, REF.dom('1.3')],
     steps: [
       { send: SELECT_DF04, expect: OK },
-      { send: (t) => verifyPin(SSSE_PIN_REFERENCE, t.settings.pin), label: 'VERIFY PIN_SSSE', expect: OK },
+      verifyStep('ssse'),
       { send: 'B026000004', expect: { sw: '9000', length: 4 } },
     ],
   }),
@@ -741,7 +748,7 @@ const debitCases: ConformanceCase[] = [
     refs: [REF.ld5Debit, REF.dom('1.4')],
     run: async (t) => {
       await t.send(SELECT_DF04, OK);
-      await t.send(verifyPin(SSSE_PIN_REFERENCE, t.settings.pin), OK, 'VERIFY PIN_SSSE');
+      await t.verifyPin('ssse');
       const balance = (await t.send('B026000004', { sw: '9000', length: 4 })).data;
       const r = await t.send(apdu('B0280101', initData(1, 1)), { sw: '9000', length: 22 }, 'INIT');
       const init = decodeInitResponse(r.data);
@@ -757,7 +764,7 @@ const debitCases: ConformanceCase[] = [
     refs: [REF.ld5Debit, REF.dom('1.3')],
     steps: [
       { send: SELECT_DF04, expect: OK },
-      { send: (t) => verifyPin(SSSE_PIN_REFERENCE, t.settings.pin), label: 'VERIFY PIN_SSSE', expect: OK },
+      verifyStep('ssse'),
       { send: apdu('B0280101', initData(7, 1)), label: 'INIT key index 07', expect: { sw: '9403' } },
     ],
   }),
@@ -767,7 +774,7 @@ const debitCases: ConformanceCase[] = [
     refs: [REF.ld5Debit, REF.dom('1.3')],
     run: async (t) => {
       await t.send(SELECT_DF04, OK);
-      await t.send(verifyPin(SSSE_PIN_REFERENCE, t.settings.pin), OK, 'VERIFY PIN_SSSE');
+      await t.verifyPin('ssse');
       const balance = (await t.send('B026000004', { sw: '9000', length: 4 })).data;
       const n = ((balance[0]! << 24) | (balance[1]! << 16) | (balance[2]! << 8) | balance[3]!) >>> 0;
       t.check(n < 0xffffffff, 'the balance is at its maximum');
@@ -780,7 +787,7 @@ const debitCases: ConformanceCase[] = [
     refs: [REF.ld5Debit, REF.ld5Sw],
     steps: [
       { send: SELECT_DF04, expect: OK },
-      { send: (t) => verifyPin(SSSE_PIN_REFERENCE, t.settings.pin), label: 'VERIFY PIN_SSSE', expect: OK },
+      verifyStep('ssse'),
       { send: apdu('B0280101', initData(1, 1).slice(0, -2)), label: 'INIT (18 bytes)', expect: { sw: '6700' } },
     ],
   }),
@@ -790,7 +797,7 @@ const debitCases: ConformanceCase[] = [
     refs: [REF.ld5Debit, REF.dom('1.3')],
     steps: [
       { send: SELECT_DF04, expect: OK },
-      { send: (t) => verifyPin(SSSE_PIN_REFERENCE, t.settings.pin), label: 'VERIFY PIN_SSSE', expect: OK },
+      verifyStep('ssse'),
       { send: 'B02C01000F000000012026120110000000000000', label: 'DEBIT', expect: { sw: '6901' } },
     ],
   }),
@@ -800,7 +807,7 @@ const debitCases: ConformanceCase[] = [
     refs: [REF.ld5Debit, REF.dom('1.3')],
     steps: [
       { send: SELECT_DF04, expect: OK },
-      { send: (t) => verifyPin(SSSE_PIN_REFERENCE, t.settings.pin), label: 'VERIFY PIN_SSSE', expect: OK },
+      verifyStep('ssse'),
       { send: 'B02E000002FFFF', label: 'GET PROOF FFFF', expect: { sw: '9406' } },
     ],
   }),
