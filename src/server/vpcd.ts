@@ -155,6 +155,8 @@ export interface SlotState {
 export class CardSlot {
   #inserted = true;
   #atr: Uint8Array | undefined;
+  /** Fault injection on this slot's APDUs (src/server/faults.ts), when installed. */
+  faults: SlotApduHook | undefined;
 
   /**
    * @param card the simulated card (its own store persists every state change)
@@ -211,6 +213,14 @@ export class CardSlot {
   atrHex(): string | null {
     return this.#inserted && this.#atr ? toHex(this.#atr) : null;
   }
+}
+
+/**
+ * A hook around a slot's APDUs (fault injection, src/server/faults.ts): it answers through `transmit`
+ * (the card) or instead of it, or asks for the link to be dropped ('drop': the card answers nothing).
+ */
+export interface SlotApduHook {
+  apdu(command: Uint8Array, transmit: (command: Uint8Array) => Promise<Uint8Array>): Promise<Uint8Array | 'drop'>;
 }
 
 /** Options of a {@link VpcdClient}. */
@@ -494,6 +504,7 @@ export class VpcdClient {
             return 'drop';
           }
           if (!slot.card.powered) slot.powerOn();
+          if (slot.faults) return await slot.faults.apdu(message.apdu, (c) => slot.transport.transmit(c));
           return await slot.transport.transmit(message.apdu);
         }
       }
