@@ -12,8 +12,9 @@ import { register as serve } from './serve.js';
 import { register as centre } from './centre.js';
 import { register as issuer } from './issuer.js';
 import { register as trace } from './trace.js';
+import { register as conformance } from './conformance.js';
 
 export type RegisterCommand = (program: Command) => void;
 
 
-export const commands: RegisterCommand[] = [demo, card, psam, apdu, readers, serve, trace, issuer, centre];
+export const commands: RegisterCommand[] = [demo, card, psam, apdu, readers, serve, trace, conformance, issuer, centre];
