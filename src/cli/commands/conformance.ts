@@ -34,10 +34,11 @@ import { FailureError, UsageError, UserError } from '../errors.js';
 import { keyringFor } from '../issuer-options.js';
 import { loggerFor } from '../logging.js';
 import { jsonText, writeJson, writeOut } from '../output.js';
-import { progressOn } from '../progress.js';
+import { progressOn, type Progress } from '../progress.js';
 import { exitWhenDone, openCardForCli, traceLogger } from '../transport-options.js';
 
-interface ConformanceOptions {
+/** The options of the command (commander's values). */
+export interface ConformanceOptions {
   card?: string;
   reader?: string;
   interface: CardInterface;
@@ -255,7 +256,7 @@ function settingsOf(opts: ConformanceOptions): CaseSettings {
 }
 
 /** Runs the command (exported for tests). Returns the report. */
-export async function runConformanceCommand(opts: ConformanceOptions, log: Logger): Promise<RunReport> {
+export async function runConformanceCommand(opts: ConformanceOptions, log: Logger, io: { progress?: Progress } = {}): Promise<RunReport> {
   if (!opts.card && !opts.reader) throw new UsageError('say which card to test: --card <file> or --reader <name|index>');
   if (opts.card && opts.reader) throw new UsageError('--card and --reader cannot be used together');
   if (opts.psam && opts.psamReader) throw new UsageError('--psam and --psam-reader cannot be used together');
@@ -265,7 +266,7 @@ export async function runConformanceCommand(opts: ConformanceOptions, log: Logge
   const faults = parseConformanceFaults(opts.fault ?? [], Boolean(opts.card));
   const keyring = keyringFor({ ...(opts.issuerKeys ? { issuerKeys: opts.issuerKeys } : {}) });
   const { target, plan, close } = await openTarget(opts, log, faults);
-  const progress = progressOn(process.stderr, 'conformance');
+  const progress = io.progress ?? progressOn(process.stderr, 'conformance');
   try {
     const report = await runConformance(target, {
       cases,
