@@ -56,6 +56,7 @@ export interface ConformanceOptions {
   issuerKeys?: string[];
   fault?: string[];
   timeout: string;
+  cardWait: string;
   junit?: string;
   html?: string;
   json?: boolean;
@@ -263,6 +264,7 @@ export async function runConformanceCommand(opts: ConformanceOptions, log: Logge
   const { cases, suites } = selectCases(opts);
   const settings = settingsOf(opts);
   const timeoutMs = positiveInteger(opts.timeout, '--timeout', 600_000);
+  const cardWaitMs = opts.cardWait === '0' ? 0 : positiveInteger(opts.cardWait, '--card-wait', 600_000);
   const faults = parseConformanceFaults(opts.fault ?? [], Boolean(opts.card));
   const keyring = keyringFor({ ...(opts.issuerKeys ? { issuerKeys: opts.issuerKeys } : {}) });
   const { target, plan, close } = await openTarget(opts, log, faults);
@@ -278,6 +280,7 @@ export async function runConformanceCommand(opts: ConformanceOptions, log: Logge
       clock: systemClock,
       now: () => performance.now(),
       timeoutMs,
+      cardWaitMs,
       faults: [...faults.terminal, ...faults.card].map(formatFaultSpec),
       onStart: (total) => progress.start(total),
       onCase: (_i, _n, c) => progress.step(c.id),
@@ -312,6 +315,7 @@ export function register(program: Command): void {
     .option('--issuer-keys <file>', 'issuer master keys for the PBOC cryptogram checks: a profile, a key file or a bundled profile name (repeatable; default: the TEST keys of every bundled profile)', collect)
     .option('--fault <spec>', 'inject a fault into the card under test (repeatable; see below)', collect)
     .option('--timeout <ms>', 'longest wait for one answer of the card', '30000')
+    .option('--card-wait <ms>', 'how long a case waits for a card that is not in the reader (removed, being re-detected)', '2000')
     .option('--junit <file.xml>', 'write a JUnit XML report')
     .option('--html <file.html>', 'write a self-contained HTML report')
     .option('--json', 'print the results as JSON instead of the summary');

@@ -12,7 +12,7 @@
  * fault's effect) is readable without the trace.
  */
 import { toHex } from '../../apdu/bytes.js';
-import { describeSw } from '../../apdu/status-word-table.js';
+import { describeSw, isKnownSw } from '../../apdu/status-word-table.js';
 
 /** A case's check did not hold (JUnit `failure`). */
 export class CaseFailure extends Error {
@@ -120,7 +120,8 @@ export function checkResponse(what: string, response: Uint8Array, expect: Expect
   const sw = (response[response.length - 2]! << 8) | response[response.length - 1]!;
   const data = response.subarray(0, response.length - 2);
   if (expect.sw !== undefined && !swMatches(sw, expect.sw)) {
-    return `${what}: expected SW ${swPatternText(expect.sw)}, the card answered ${describeSw(sw)}${data.length ? ` with data ${shortHex(data)}` : ''}`;
+    const hint = isKnownSw(sw) ? '' : ' — not a status word of ISO/IEC 7816-4 or LD/T 32.5: the answer looks cut short or corrupted';
+    return `${what}: expected SW ${swPatternText(expect.sw)}, the card answered ${describeSw(sw)}${data.length ? ` with data ${shortHex(data)}` : ''}${hint}`;
   }
   if (expect.length !== undefined && data.length !== expect.length) {
     return `${what}: expected ${expect.length} bytes of data, got ${data.length} (${shortHex(data)})`;

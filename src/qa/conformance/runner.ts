@@ -64,6 +64,14 @@ export interface RunOptions extends RunProgress {
   now(): number;
   /** Longest wait for one answer. */
   timeoutMs: number;
+  /**
+   * How long a case waits for a card that is not in the reader (removed; a reader that re-detects it)
+   * before it gives up; after one wait in vain, later cases try once without waiting until a card is
+   * seen again. Default 0.
+   */
+  cardWaitMs?: number;
+  /** Waiting between attempts (injected; default setTimeout). */
+  sleep?(ms: number): Promise<void>;
   /** The faults of the run, as text (for reports). */
   faults?: string[];
 }
@@ -78,6 +86,30 @@ export function runOrder(cases: readonly ConformanceCase[], target: Pick<RunTarg
 function oneLine(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   return text.replace(/\s*\n\s*/g, ' ');
+}
+
+/** Whether the run is still waiting for cards (false after a wait in vain, until a card is seen again). */
+interface CardWait {
+  patient: boolean;
+}
+
+async function prepareWaiting(card: CardReader, iface: CardInterface, options: RunOptions, wait: CardWait): Promise<void> {
+  const budget = wait.patient ? (options.cardWaitMs ?? 0) : 0;
+  const deadline = options.now() + budget;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  for (;;) {
+    try {
+      await prepare(card, iface);
+      wait.patient = true;
+      return;
+    } catch (err) {
+      if (!(err instanceof TransportError) || options.now() >= deadline) {
+        if (budget > 0) wait.patient = false;
+        throw err;
+      }
+      await sleep(Math.min(100, Math.max(1, deadline - options.now())));
+    }
+  }
 }
 
 async function prepare(card: CardReader, iface: CardInterface): Promise<void> {
@@ -101,9 +133,10 @@ export async function runConformance(target: RunTarget, options: RunOptions): Pr
   options.onStart?.(cases.length);
   let atr = '';
   const pins = new PinGuard();
+  const wait: CardWait = { patient: true };
   for (const [index, c] of cases.entries()) {
     options.onCase?.(index, cases.length, c);
-    const result = await runOne(c, target, options, pins);
+    const result = await runOne(c, target, options, pins, wait);
     if (!atr && result.atr) atr = result.atr;
     const { atr: _atr, ...plain } = result;
     results.push(plain);
@@ -120,7 +153,7 @@ export async function runConformance(target: RunTarget, options: RunOptions): Pr
   };
 }
 
-async function runOne(c: ConformanceCase, target: RunTarget, options: RunOptions, pins: PinGuard): Promise<CaseResult & { atr?: string }> {
+async function runOne(c: ConformanceCase, target: RunTarget, options: RunOptions, pins: PinGuard, wait: CardWait): Promise<CaseResult & { atr?: string }> {
   const base = { id: c.id, suite: c.suite, title: c.title, refs: c.refs, risk: c.risk };
   const skipped = (message: string): CaseResult => ({ ...base, outcome: 'skipped', message, ms: 0, exchanges: [], notes: [] });
   if (c.needs?.psam && !target.shared.psam) return skipped('needs a PSAM: --psam <file> (sscard psam new) or --psam-reader <name|index>');
@@ -153,7 +186,7 @@ async function runOne(c: ConformanceCase, target: RunTarget, options: RunOptions
     devices = onCopy ? await target.fresh!() : target.shared;
     const card = withLayers(devices.card, getResponseLayer());
     try {
-      await prepare(devices.card, iface);
+      await prepareWaiting(devices.card, iface, options, wait);
     } catch (err) {
       return finish('error', `the card could not be reset on the ${iface} interface: ${oneLine(err)}`);
     }

@@ -51,7 +51,7 @@ export class SimulatedReader implements CardReader {
           // A power cut at a fault point (QA, docs/card-os.md "Fault points"): the card answers nothing,
           // as a card that lost power in the reader; the reader reports it like any lost card.
           // (Recognised by name: a value import would load the whole card OS for PC/SC users too.)
-          if ((err as CardPowerLostError)?.name === 'CardPowerLostError') throw new TransportError(`${this.name}: the card lost power (${(err as Error).message}); no answer`);
+          if ((err as CardPowerLostError)?.name === 'CardPowerLostError') throw new TransportError(`${this.name}: the ${(err as Error).message}; it did not answer`);
           throw err;
         }
       },

@@ -43,7 +43,7 @@ export const quiet: Progress = { start() {}, step() {}, done() {}, stop() {} };
 
 /** The command's options with its defaults. */
 export function options(o: Partial<ConformanceOptions>): ConformanceOptions {
-  return { interface: 'contact', suite: 'all', pin: '123456', pbocPin: '123456', amount: '1', timeout: '30000', ...o };
+  return { interface: 'contact', suite: 'all', pin: '123456', pbocPin: '123456', amount: '1', timeout: '30000', cardWait: '2000', ...o };
 }
 
 /** Runs `sscard conformance` in-process (no progress output). */
