@@ -18,14 +18,9 @@ import { bundledKeyring } from '../../../src/terminal/hosts/issuer/index.js';
 import type { Transport } from '../../../src/apdu/transport.js';
 import { toHex } from '../../../src/apdu/bytes.js';
 import { withLayers } from '../../../src/terminal/reader.js';
-import { conformance, digest, ids, messageOf, profileFiles } from './fixtures.js';
+import { conformance, digest, ids, KNOWN_DEVIATIONS, messageOf, profileFiles } from './fixtures.js';
 
-/**
- * Where the simulated card departs from the standards, found by the suites (reported, not hidden):
- * - pboc.get-challenge: EMV 4.3 Book 3 §6.5.6 sends GET CHALLENGE with Le = 00 for 8 bytes; the card's
- *   OS takes only Le 04/08/10 (the LD/T 32.5 lengths) and answers 6700 in the payment application too.
- */
-export const KNOWN_DEVIATIONS = ['pboc.get-challenge'];
+
 
 describe('the conformance suites on good cards', () => {
   let shanghai: ReturnType<typeof profileFiles>;
