@@ -357,7 +357,6 @@ Examples:
       listCases(selectCases(opts).cases, Boolean(opts.json));
       return;
     }
-    if (opts.reader || opts.psamReader) exitWhenDone(5000);
     let report: RunReport;
     try {
       report = await runConformanceCommand(opts, log);
@@ -374,6 +373,8 @@ Examples:
       }
     }
     if (opts.html) await writeTextFile(opts.html, htmlReport(report), '--html');
+    // pcsclite may leave a native call behind (a reader that hung): end the process once the work is done
+    if (opts.reader || opts.psamReader) exitWhenDone();
     if (opts.json) writeOut(jsonText({ ...report, counts: countResults(report.results) }));
     else writeOut(summaryText(report, { width: process.stdout.columns ?? 100 }));
     const c = countResults(report.results);
