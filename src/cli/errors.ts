@@ -34,3 +34,15 @@ export class FailureError extends UserError {
     super(message, EXIT.FAILURE);
   }
 }
+
+/**
+ * Ends the command with an exit code and no message of its own: what went wrong was already printed
+ * (`sscard record` passes on the exit code of the command it recorded; `sscard pay` exits 3 when the
+ * transaction was not approved).
+ */
+export class ExitCode extends Error {
+  override name = 'ExitCode';
+  constructor(readonly exitCode: number) {
+    super(`exit code ${exitCode}`);
+  }
+}

@@ -6,13 +6,14 @@
  */
 import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index.js';
-import { EXIT, UserError } from './errors.js';
+import { EXIT, ExitCode, UserError } from './errors.js';
 import { addLoggingOptions } from './logging.js';
 import { errorLine } from './output.js';
 
 const EXIT_HELP = `
 Exit codes: 0 success; 1 failure (a card file missing, refused, or in use by another process, a change
-that could not be saved, a reader that does not answer); 2 usage (the command line is wrong).
+that could not be saved, a reader that does not answer); 2 usage (the command line is wrong);
+3 (sscard pay) the transaction was not approved.
 Errors are one line on stderr.`;
 
 /** The command line of the command being run, for messages (`sscard card new`). */
@@ -65,8 +66,25 @@ function usageMessage(err: CommanderError, cmd: Command): string {
 }
 
 /** Runs the CLI; returns the process exit code. Never lets a stack trace reach the user. */
+/**
+ * A reader of our output that goes away (`sscard --help | head`, `sscard trace t.jsonl | less` quit early)
+ * is not an error of ours: stop quietly, as a filter does, instead of dying with an EPIPE stack trace.
+ */
+function endQuietlyOnClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    // once per stream, however often `main` runs in one process (the CLI tests run it in-process)
+    if (!stream.listeners('error').includes(exitOnClosedPipe)) stream.on('error', exitOnClosedPipe);
+  }
+}
+
+function exitOnClosedPipe(err: NodeJS.ErrnoException): void {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+}
+
 export async function main(argv: string[]): Promise<number> {
   ignoreFileSizeSignal();
+  endQuietlyOnClosedOutput();
   let current: Command | undefined;
   const program = buildProgram((cmd) => {
     current = cmd;
@@ -83,6 +101,7 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.OK;
       return fail(usageMessage(err, current ?? program), EXIT.USAGE);
     }
+    if (err instanceof ExitCode) return err.exitCode;
     if (err instanceof UserError) return fail(err.message, err.exitCode);
     if (process.env.SSCARD_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
     return fail(err instanceof Error ? err.message : String(err), EXIT.FAILURE);

@@ -58,7 +58,8 @@ export function openOutputFile(path: string, option: string, cardFiles: readonly
   const cards = cardFiles.map((file) => ({ file, st: statOrUndefined(file) })).filter((c): c is { file: string; st: Stats } => c.st !== undefined);
   const existing = statOrUndefined(path);
   const clash = (st: Stats) => cards.find((c) => same(c.st, st));
-  const refuse = (card: string) => new UsageError(`${option} ${path}: that is the card image ${card}; write the ${option === '--trace' ? 'trace' : 'log'} to another file`);
+  const what = ({ '--trace': 'trace', '--log-file': 'log', '--record': 'session', '--out': 'session', '--junit': 'report' } as Record<string, string>)[option] ?? 'output';
+  const refuse = (card: string) => new UsageError(`${option} ${path}: that is the card image ${card}; write the ${what} to another file`);
   const card = (existing && clash(existing)?.file) ?? cardFiles.find((file) => canonical(file) === canonical(path));
   if (card) throw refuse(card);
   // A FIFO is opened non-blocking: no reader fails at once (ENXIO) instead of hanging.

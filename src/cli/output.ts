@@ -52,6 +52,11 @@ export function writeOut(text: string): void {
   process.stdout.write(escapeText(text));
 }
 
+/** Writes progress for the person watching (stderr, control characters escaped): never mixed into --json output. */
+export function writeProgress(text: string): void {
+  process.stderr.write(escapeText(text));
+}
+
 /** JSON that stays valid and terminal-safe (see `escapeText`). */
 export function jsonText(value: unknown, indent = 2): string {
   return escapeText(`${JSON.stringify(value, null, indent)}\n`);

@@ -1,7 +1,11 @@
 /**
- * Progress of a long run on stderr: a bar (cli-progress) when stderr is a terminal, one plain line per
- * step otherwise (CI logs). Never on stdout, which carries the command's output (text or --json).
+ * Progress on stderr, never on stdout (which carries the command's output, text or --json). Two shapes:
+ * - `progressOn`: a long run of counted steps (sscard conformance): a bar (cli-progress) on a terminal,
+ *   one plain line per step otherwise (CI logs);
+ * - `progressLine`: one status line rewritten in place while a command waits on its hosts (sscard
+ *   settle) — only on a terminal; cleared when the command is done, so the result stands alone.
  */
+import stringWidth from 'string-width';
 import { SingleBar } from 'cli-progress';
 import { escapeText } from './output.js';
 
@@ -36,5 +40,33 @@ export function progressOn(stream: NodeJS.WriteStream, what: string): Progress {
       stream.write(escapeText(`[${String(index + 1).padStart(width)}/${total}] ${outcome.padEnd(7)} ${name}\n`));
     },
     stop: () => undefined,
+  };
+}
+
+export interface ProgressLine {
+  /** Shows a step ("2207 结算 settlement…"). */
+  step(text: string): void;
+  /** Clears the line. */
+  done(): void;
+}
+
+/** A progress line on `stream` (default stderr) if it is a TTY; a silent one otherwise. */
+export function progressLine(stream: NodeJS.WriteStream = process.stderr): ProgressLine {
+  if (!stream.isTTY) return { step() {}, done() {} };
+  let shown = 0;
+  const clear = () => {
+    if (shown) stream.write(`\r${' '.repeat(shown)}\r`);
+    shown = 0;
+  };
+  return {
+    step(text) {
+      const line = escapeText(`… ${text}`).replace(/\n/g, ' ');
+      const columns = stream.columns ?? 80;
+      const fitted = stringWidth(line) > columns - 1 ? `${[...line].slice(0, columns - 2).join('')}…` : line;
+      clear();
+      stream.write(fitted);
+      shown = stringWidth(fitted);
+    },
+    done: clear,
   };
 }

@@ -18,11 +18,12 @@ import { TransportError } from '../apdu/transport.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import type { CardInterface } from '../spec/card-interface.js';
+import { recordingReader } from '../qa/record/recording-reader.js';
 import { withLayers, type CardReader } from '../terminal/reader.js';
 import { PcscReader } from '../terminal/readers/pcsc.js';
 import { SimulatedReader } from '../terminal/readers/simulated.js';
 import { UserError } from './errors.js';
-import { openCardForCli, traceLogger } from './transport-options.js';
+import { openCardForCli, recordLogger, traceLogger } from './transport-options.js';
 
 /** The option values `addReaderOptions` declares. */
 export interface ReaderOptionValues {
@@ -32,6 +33,8 @@ export interface ReaderOptionValues {
   psam?: string;
   psamReader?: string;
   trace?: string;
+  /** Record the session for `sscard serve --replay` (what `sscard record` passes; appends). */
+  record?: string;
 }
 
 /** Help text on reaching the card (and the PSAM), appended to each terminal command's --help. */
@@ -54,7 +57,9 @@ export function addReaderOptions(cmd: Command, options: { psam?: boolean } = {})
     .addOption(new Option('--card <file>', 'simulated card image (from `sscard card new`)').conflicts('reader'))
     .addOption(new Option('--interface <iface>', 'interface to power the card on').choices(['contact', 'contactless']).default('contact'))
     .addOption(new Option('--reader <name|index>', 'PC/SC reader, by index or (part of) its name').conflicts('card'))
-    .option('--trace <file.jsonl>', 'write every APDU exchange as JSON lines to this file');
+    .option('--trace <file.jsonl>', 'write every APDU exchange as JSON lines to this file')
+    // what `sscard record` passes to the command it records (docs/qa-scripts.md)
+    .addOption(new Option('--record <session.jsonl>', 'record the session (exchanges, ATR) for sscard serve --replay').hideHelp());
   if (options.psam) {
     cmd
       .addOption(new Option('--psam <file>', 'simulated PSAM image (from `sscard psam new`)').conflicts('psamReader'))
@@ -88,13 +93,14 @@ async function connect(reader: CardReader, iface: CardInterface): Promise<void> 
 }
 
 /**
- * Opens and connects the card (and the PSAM) the options name. Usage errors (neither or both of
+ * Opens and connects the card (and the PSAM) the options name; `getResponse: false` leaves the card's
+ * transport without the GET RESPONSE layer (the command sends exactly its APDUs). Usage errors (neither or both of
  * --card/--reader; a PSAM required but not named) are `UserError`s with exit code 2; a reader or file
  * that cannot be used is a `UserError` with exit code 1.
  */
 export async function openReaders(
   values: ReaderOptionValues,
-  options: { log?: Logger; requirePsam?: boolean } = {},
+  options: { log?: Logger; requirePsam?: boolean; getResponse?: boolean } = {},
 ): Promise<OpenedReaders> {
   const log = options.log ?? silentLogger();
   if (!values.card && !values.reader) throw new UserError('say which card to use: --card <file> or --reader <name|index>');
@@ -104,6 +110,8 @@ export async function openReaders(
     throw new UserError('this command needs a PSAM: --psam <file> (sscard psam new) or --psam-reader <name|index>');
   }
   const trace = traceLogger(values.trace);
+  const record = recordLogger(values.record, [values.card, values.psam].filter((f): f is string => f !== undefined));
+  const recorded = (reader: CardReader, device: string) => (record ? recordingReader(reader, record.child({ device })) : reader);
   const opened: Array<CardReader & { close?(): Promise<void> }> = [];
   const closeAll = async () => {
     for (const r of opened.reverse()) {
@@ -114,13 +122,15 @@ export async function openReaders(
   try {
     const rawCard = values.card ? await simulatedReader(values.card, 'card', log) : new PcscReader(values.reader!);
     opened.push(rawCard);
-    const card = withLayers(rawCard, traceLayer(trace.child({ device: 'card' })), getResponseLayer());
+    // GET RESPONSE / 6Cxx handling unless the command sends exactly what it is given (sscard script)
+    const cardLayers = options.getResponse === false ? [] : [getResponseLayer()];
+    const card = withLayers(recorded(rawCard, 'card'), traceLayer(trace.child({ device: 'card' })), ...cardLayers);
     await connect(card, values.interface ?? 'contact');
     let psam: CardReader | undefined;
     if (values.psam || values.psamReader) {
       const rawPsam = values.psam ? await simulatedReader(values.psam, 'PSAM', log) : new PcscReader(values.psamReader!);
       opened.push(rawPsam);
-      psam = withLayers(rawPsam, traceLayer(trace.child({ device: 'psam' })), getResponseLayer());
+      psam = withLayers(recorded(rawPsam, 'psam'), traceLayer(trace.child({ device: 'psam' })), getResponseLayer());
       await connect(psam, 'contact');
     }
     return { card, ...(psam ? { psam } : {}), close: closeAll };

@@ -15,6 +15,9 @@ import { systemClock, systemRandom, type RandomSource } from '../env.js';
 import type { FaultHooks } from '../card/index.js';
 import { createLogger, silentLogger, type Logger } from '../log.js';
 import { SimulatedTransport } from '../card/simulated-transport.js';
+import { toHex } from '../apdu/bytes.js';
+import { logConnect, recordingLayer } from '../qa/record/recording-reader.js';
+import { isContactlessAtr } from '../terminal/readers/pcsc.js';
 import { FailureError, UsageError, UserError } from './errors.js';
 import { openOutputFile } from './output-files.js';
 
@@ -24,6 +27,8 @@ export interface TransportOptionValues {
   reader?: string;
   interface?: CardInterface;
   trace?: string;
+  /** Record the session for `sscard serve --replay` (what `sscard record` passes; appends). */
+  record?: string;
 }
 
 /** Help text listing the two ways to reach a card (appended to each terminal command's --help). */
@@ -42,7 +47,9 @@ export function addTransportOptions(cmd: Command): Command {
       new Option('--interface <iface>', 'interface of the simulated card').choices(['contact', 'contactless']).default('contact'),
     )
     .addOption(new Option('--reader <name|index>', 'PC/SC reader, by index or (part of) its name').conflicts('card'))
-    .option('--trace <file.jsonl>', 'write every APDU exchange as JSON lines to this file');
+    .option('--trace <file.jsonl>', 'write every APDU exchange as JSON lines to this file')
+    // what `sscard record` passes to the command it records (docs/qa-scripts.md)
+    .addOption(new Option('--record <session.jsonl>', 'record the session (exchanges, ATR) for sscard serve --replay').hideHelp());
 }
 
 /** A card opened through the options, ready to use. */
@@ -74,6 +81,14 @@ export function exitWhenDone(graceMs = 1000): void {
  */
 export function traceLogger(file: string | undefined, cardFiles: readonly string[] = []): Logger {
   return file ? createLogger({ fd: openOutputFile(file, '--trace', cardFiles), level: 'trace' }) : silentLogger();
+}
+
+/**
+ * A logger for `--record` (what `sscard record` passes): the session file, opened now like a trace file
+ * (never a card file of the command), or undefined when not asked.
+ */
+export function recordLogger(file: string | undefined, cardFiles: readonly string[] = []): Logger | undefined {
+  return file ? createLogger({ fd: openOutputFile(file, '--record', cardFiles), level: 'trace' }) : undefined;
 }
 
 /** A card image file opened for use by the CLI. */
@@ -125,7 +140,12 @@ export async function openTransport(values: TransportOptionValues, log: Logger =
   if (!values.card && !values.reader) throw new UsageError('say which card to use: --card <file> or --reader <name|index>');
   if (values.card && values.reader) throw new UsageError('--card and --reader cannot be used together');
   const trace = traceLogger(values.trace, values.card ? [values.card] : []);
-  const layers = [traceLayer(trace), getResponseLayer()];
+  // --record: the session on the wire (innermost), with a connect record carrying the ATR
+  const record = recordLogger(values.record, values.card ? [values.card] : [])?.child({ device: 'card' });
+  const layers = [...(record ? [recordingLayer(record)] : []), traceLayer(trace), getResponseLayer()];
+  const connected = (atr: Uint8Array, iface: CardInterface, protocol?: string, reader?: string) => {
+    if (record) logConnect(record, { atr: toHex(atr), interface: iface, ...(protocol ? { protocol } : {}), ...(reader ? { reader } : {}) });
+  };
 
   if (values.card) {
     const iface = values.interface ?? 'contact';
@@ -137,6 +157,7 @@ export async function openTransport(values: TransportOptionValues, log: Logger =
       await close();
       throw new UsageError(`card ${values.card}: ${(err as Error).message}`);
     }
+    connected(sim.atr, iface, iface === 'contactless' ? 'T=1' : (card.protocol ?? 'T=1'), `card ${values.card}`);
     return {
       transport: layered(sim, ...layers),
       description: `${values.card} (${iface})`,
@@ -149,6 +170,7 @@ export async function openTransport(values: TransportOptionValues, log: Logger =
   const { connectReader } = await import('../terminal/transports/pcsc.js');
   try {
     const pcsc = await connectReader(values.reader!);
+    connected(pcsc.atr, isContactlessAtr(pcsc.atr) ? 'contactless' : 'contact', pcsc.protocol, pcsc.reader);
     return {
       transport: layered(pcsc, ...layers),
       description: `reader "${pcsc.reader}" (${pcsc.protocol})`,

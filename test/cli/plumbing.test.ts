@@ -52,6 +52,12 @@ describe('usage errors: exit 2, one line', () => {
     expect(r.out).toBe('');
   });
 
+  it('a reader that goes away early (sscard --help | head -1) ends the command quietly, no EPIPE stack trace', () => {
+    const r = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${bin}" --help | head -1`], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.stdout).toMatch(/^Usage: sscard /);
+    expect(r.stderr).toBe('');
+  });
+
   it('in a real process: commander prints nothing of its own, the exit code is 2', () => {
     const r = spawnCli('apdu', '--bogus', '00A4040000');
     expect(r.status).toBe(2);

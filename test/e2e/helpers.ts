@@ -42,6 +42,10 @@ export function run(cmd: string, args: string[], options: RunOptions = {}): Prom
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    // A program that exits without reading its input (most do) closes the pipe: not an error of the run.
+    child.stdin.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') reject(err);
+    });
     child.stdin.end(options.input ?? '');
   });
 }

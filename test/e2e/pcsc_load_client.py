@@ -147,14 +147,22 @@ def main():
         "gpoOk": {r: 0 for r in readers},
     }
     client = Client(readers, args.wait)
-    try:
-        client.connect_all()
-    except PcscFailure as e:
-        stats["errors"].append(f"connect: {e}")
-        stats["errorCount"] += 1
-        print(json.dumps(stats))
-        return
     deadline = time.monotonic() + args.seconds
+    # With --tolerate-restarts the first connection may meet a restart too (a slow start under load):
+    # it is retried as a reconnection is; without, a failure to connect is an error.
+    while True:
+        try:
+            client.connect_all()
+            break
+        except PcscFailure as e:
+            client.release()
+            if not args.tolerate_restarts or time.monotonic() > deadline + 30:
+                stats["errors"].append(f"connect: {e}")
+                stats["errorCount"] += 1
+                print(json.dumps(stats))
+                return
+            stats["interruptions"] += 1
+            time.sleep(0.1)
     k = args.offset
     while time.monotonic() < deadline:
         reader = readers[k % len(readers)]

@@ -25,7 +25,7 @@ describe.skipIf(reason !== undefined)('pcscd under load', () => {
   });
 
   it('pcscd restarted under load: sscard serve reconnects, no wrong answer, no ATC lost or repeated', async () => {
-    const report = await runPcscdLoad({ cards: 4, clients: 4, seconds: 7, restartEveryMs: 2000 });
+    const report = await runPcscdLoad({ cards: 4, clients: 4, seconds: 10, restartEveryMs: 3000 });
     console.log(`[e2e] pcscd restarts under load: ${report.restarts} restarts, ${report.interruptions} client interruptions, ${report.sequences} sequences`);
     expect(report.problems).toEqual([]);
     expect(report.restarts).toBeGreaterThanOrEqual(2);

@@ -90,13 +90,13 @@ export function resolveTarget(path: string, shown = path): string {
   let target: string;
   if (own?.isSymbolicLink()) {
     try {
-      target = realpathSync(abs);
+      target = realpathSync.native(abs);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       throw new CardImageError(`${shown} is a symbolic link to a missing file (${readlinkSync(abs)}): give the path of an existing card, or of a new file`);
     }
   } else {
-    target = join(realpathSync(dirname(abs)), basename(abs));
+    target = join(realpathSync.native(dirname(abs)), basename(abs));
   }
   const st = own?.isSymbolicLink() ? statOrUndefined(target, false) : own;
   if (st && !st.isFile()) throw new CardImageError(`${shown} is ${describeFileType(st)}, not a card image file: refused`);
@@ -145,23 +145,43 @@ export function writeAll(fd: number, data: Uint8Array): void {
  * @throws CardImageError when `path` is not a regular file; the system error when writing fails
  */
 export function writeFileAtomic(path: string, content: string | Uint8Array, hooks: SaveHooks = {}): void {
-  const target = resolveTarget(path);
+  writeResolvedFileAtomic(resolveTarget(path), content, hooks, path);
+}
+
+/**
+ * `writeFileAtomic` for a path already resolved by `resolveTarget` (a card store resolves its file once,
+ * when it opens it; the check that the name is still a regular file is made again before the rename).
+ */
+export function writeResolvedFileAtomic(target: string, content: string | Uint8Array, hooks: SaveHooks = {}, path = target): void {
   const dir = dirname(target);
-  const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  // a string is encoded by the write itself, unless a test cuts the power between two halves
+  const data = typeof content === 'string' && hooks.at ? Buffer.from(content, 'utf8') : content;
   const temp = join(dir, hooks.tempName?.(basename(target)) ?? `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   let renamed = false;
   try {
     try {
       hooks.at?.('temp-open', temp);
-      const half = data.length >> 1;
-      writeAll(fd, data.subarray(0, half));
-      hooks.at?.('temp-partial', temp);
-      writeAll(fd, data.subarray(half));
+      let expected: number;
+      if (typeof data === 'string') {
+        expected = Buffer.byteLength(data, 'utf8');
+        const n = writeSync(fd, data);
+        if (n < expected) writeAll(fd, Buffer.from(data, 'utf8').subarray(n)); // a short write: the rest as bytes
+      } else if (hooks.at) {
+        // in two halves only where a test cuts the power between them ('temp-partial')
+        expected = data.length;
+        const half = data.length >> 1;
+        writeAll(fd, data.subarray(0, half));
+        hooks.at('temp-partial', temp);
+        writeAll(fd, data.subarray(half));
+      } else {
+        expected = data.length;
+        writeAll(fd, data);
+      }
       hooks.at?.('temp-write', temp);
       fsyncSync(fd);
       const written = fstatSync(fd).size;
-      if (written !== data.length) throw Object.assign(new Error(`only ${written} of ${data.length} bytes reached the file`), { code: 'EIO' });
+      if (written !== expected) throw Object.assign(new Error(`only ${written} of ${expected} bytes reached the file`), { code: 'EIO' });
       hooks.at?.('temp-fsync', temp);
     } finally {
       closeSync(fd);

@@ -12,7 +12,7 @@
  * (another host, a clock jump), the holder notices before its next save and refuses to write.
  */
 import { hostname } from 'node:os';
-import { closeSync, constants, existsSync, openSync, renameSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, renameSync, unlinkSync, lstatSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { CardInUseError, CardSaveError } from './errors.js';
@@ -93,10 +93,18 @@ function writeOwner(path: string, owner: LockOwner): void {
   renameSync(temp, path);
 }
 
+/** Device, inode, size and modification time of a file (not following a link), or undefined when absent. */
+function fileIdentity(path: string): string | undefined {
+  const st = lstatSync(path, { throwIfNoEntry: false, bigint: true });
+  return st && `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`;
+}
+
 /** A held lock on a card image file. */
 export class CardFileLock {
   #lost: Error | undefined;
   #released = false;
+  /** Identity (device, inode, size, mtime) of the owner file this process wrote, for the cheap check. */
+  #ownerIdentity: string | undefined;
 
   private constructor(
     private readonly target: string,
@@ -159,6 +167,7 @@ export class CardFileLock {
       throw err;
     }
     const lock = new CardFileLock(target, shown, release, ownerPath, owner);
+    lock.#ownerIdentity = fileIdentity(ownerPath);
     lost = (err) => {
       lock.#lost = err;
     };
@@ -171,6 +180,9 @@ export class CardFileLock {
    */
   assertHeld(): void {
     if (this.#released) throw new CardSaveError(`${this.shown}: the card file was closed`);
+    // The owner file is only ever replaced by a rename (writeOwner): while it is the very file this
+    // process wrote, nobody took the lock over, and reading it again would tell nothing new.
+    if (!this.#lost && this.#ownerIdentity !== undefined && fileIdentity(this.ownerPath) === this.#ownerIdentity) return;
     const owner = readOwner(this.ownerPath);
     if (this.#lost || !owner || owner.pid !== this.owner.pid || owner.since !== this.owner.since || !existsSync(join(dirname(this.target), `.${basename(this.target)}.lock`))) {
       throw new CardSaveError(`${this.shown}: this process lost its lock on the card file (${this.#lost ? this.#lost.message : `now held by ${describeOwner(owner)}`}); nothing more is saved`);

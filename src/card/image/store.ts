@@ -12,7 +12,7 @@
  */
 import type { CardImage } from '../runtime/types.js';
 import { CardImageError, CardSaveError } from './errors.js';
-import { readRegularFile, removeStaleTemps, resolveTarget, writeFileAtomic, type SaveHooks } from './files.js';
+import { readRegularFile, removeStaleTemps, resolveTarget, writeResolvedFileAtomic, type SaveHooks } from './files.js';
 import { CardFileLock } from './lock.js';
 import { validateImage } from './validate.js';
 import { serializeImage } from '../runtime/serialize.js';
@@ -124,7 +124,7 @@ export class FileCardStore implements CardStore {
     try {
       if (this.#closed) throw new CardSaveError(`${this.path}: the card file was closed`);
       this.#lock?.assertHeld();
-      writeFileAtomic(this.target, serializeImage(image), this.#hooks);
+      writeResolvedFileAtomic(this.target, serializeImage(image), this.#hooks, this.path);
     } catch (err) {
       const failure = err instanceof CardSaveError ? err : new CardSaveError(`cannot save ${this.path}: ${saveFailure(err)}; the file keeps the state before this command`, { cause: err });
       this.#lastSaveError = failure;

@@ -83,7 +83,7 @@ function loadHolder(file: string): Holder {
  * open is not replaced under it), a link followed to its target, anything but a regular file refused,
  * atomic and durable.
  */
-function writeCardImage(file: string, image: CardImage): void {
+export function writeCardImage(file: string, image: CardImage): void {
   let store: FileCardStore | undefined;
   try {
     store = FileCardStore.open(file);

@@ -54,7 +54,7 @@ function addCommon(cmd: Command, options: { json?: boolean } = { json: true }): 
 }
 
 /** A clock that starts at --now and runs on. */
-function clockOf(now: string | undefined): Clock {
+export function clockOf(now: string | undefined): Clock {
   if (now === undefined) return systemClock;
   const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})$/.exec(now);
   const start = m ? new Date(`${m[1]}T${m[2]}+08:00`) : new Date(now);

@@ -11,13 +11,14 @@ import { diffTraces, diffText } from '../../qa/trace/diff.js';
 import { traceHtml } from '../../qa/trace/html-view.js';
 import { readTraceFile, TraceFileError } from '../../qa/trace/trace-file.js';
 import { traceText } from '../../qa/trace/text-view.js';
-import { UserError } from '../errors.js';
+import { FailureError } from '../errors.js';
+import { jsonText, writeOut } from '../output.js';
 
 async function load(file: string) {
   try {
     return await readTraceFile(file);
   } catch (err) {
-    if (err instanceof TraceFileError) throw new UserError(err.message);
+    if (err instanceof TraceFileError) throw new FailureError(err.message);
     throw err;
   }
 }
@@ -50,12 +51,12 @@ Examples:
         try {
           await writeFile(opts.html, traceHtml(decoded), 'utf8');
         } catch (err) {
-          throw new UserError(`--html ${opts.html}: ${(err as Error).message}`, 1);
+          throw new FailureError(`--html ${opts.html}: ${(err as Error).message}`);
         }
-        if (!opts.json) process.stdout.write(`${opts.html}: ${decoded.items.length} entries\n`);
+        if (!opts.json) writeOut(`${opts.html}: ${decoded.items.length} entries\n`);
       }
-      if (opts.json) process.stdout.write(`${JSON.stringify(decoded, null, 2)}\n`);
-      else if (!opts.html) process.stdout.write(traceText(decoded));
+      if (opts.json) writeOut(jsonText(decoded));
+      else if (!opts.html) writeOut(traceText(decoded));
     });
 
   trace
@@ -79,9 +80,11 @@ Examples:
   sscard trace diff fixtures/traces/read-golden.jsonl read.jsonl
   sscard trace diff a.jsonl b.jsonl --json`,
     )
-    .action(async (golden: string, actual: string, opts: { json?: boolean; strict?: boolean }) => {
+    .action(async (golden: string, actual: string, _opts: unknown, cmd: Command) => {
+      // --json may be taken by `trace` itself (it has one too): read both
+      const opts = cmd.optsWithGlobals() as { json?: boolean; strict?: boolean };
       const result = diffTraces(await load(golden), await load(actual), { strict: opts.strict ?? false });
-      process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : diffText(result));
-      if (!result.same) throw new UserError(`${result.differences} difference${result.differences === 1 ? '' : 's'} between ${golden} and ${actual}`, 1);
+      writeOut(opts.json ? jsonText(result) : diffText(result));
+      if (!result.same) throw new FailureError(`${result.differences} difference${result.differences === 1 ? '' : 's'} between ${golden} and ${actual}`);
     });
 }

@@ -87,6 +87,15 @@ export function encodeName(name: NameInput, what = 'subject'): Asn1 {
 
 const escapeValue = (v: string) => v.replace(/([,+"\\<>;=])/g, '\\$1');
 
+/** Strict decoding of a UTF8String / BMPString value: malformed bytes are a RangeError (as all bad DER). */
+function strictText(encoding: 'utf-8' | 'utf-16be', raw: string, what: string, typeOid: string): string {
+  try {
+    return new TextDecoder(encoding, { fatal: true }).decode(fromBinary(raw));
+  } catch {
+    throw new RangeError(`${what}: attribute ${typeOid} is not valid ${encoding === 'utf-8' ? 'UTF-8' : 'UTF-16'}`);
+  }
+}
+
 /** RFC 4514-style text of a DER Name node (most specific first). */
 export function nameToString(node: Asn1, what = 'name'): string {
   const rdns = children(node, what);
@@ -98,8 +107,8 @@ export function nameToString(node: Asn1, what = 'name'): string {
       if (!v || v.constructed || !STRING_TYPES.has(v.type as number)) throw new RangeError(`${what}: attribute ${typeOid} is not a string`);
       const raw = primitive(v, v.type as number, what);
       let value: string;
-      if (v.type === Type.UTF8) value = forge.util.decodeUtf8(raw);
-      else if (v.type === 30) value = new TextDecoder('utf-16be').decode(fromBinary(raw));
+      if (v.type === Type.UTF8) value = strictText('utf-8', raw, what, typeOid);
+      else if (v.type === 30) value = strictText('utf-16be', raw, what, typeOid);
       else value = raw;
       return `${BY_OID.get(typeOid) ?? typeOid}=${escapeValue(value)}`;
     });

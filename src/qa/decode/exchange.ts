@@ -78,6 +78,11 @@ interface Context {
   generateAcCount: number;
   /** SFI and format of the PBOC transaction log (9F4D, 9F4F). */
   logSfi?: number;
+  /**
+   * The command whose answer was 61xx (T=0, ISO/IEC 7816-3 §12.2.2): the data GET RESPONSE fetches is
+   * its response, decoded as such.
+   */
+  chained?: CommandApdu;
 }
 
 interface Handler {
@@ -123,6 +128,7 @@ const SSSE_FILES: Readonly<Record<string, string>> = {
   'SSSE/EF07': 'EF07 指纹 fingerprint',
   'SSSE/EF08': 'EF08 照片 photo',
   'MF/EF0D': 'EF0D 人员识别信息',
+  'SSSE/EF0D': 'EF0D 人员识别信息',
   'DF04/EF05': 'DF04 EF05 医疗保险信息 medical insurance',
   'DF04/EF06': 'DF04 EF06 脱网结算信息 offline settlement',
   'DF04/EF08': 'DF04 EF08 交易记录 transactions',
@@ -140,7 +146,7 @@ function ssseFileKey(ctx: Context, sfi: number): string | undefined {
 
 const FID_NAMES: Readonly<Record<number, string>> = { 0x3f00: 'MF' };
 
-function selectCommand(cmd: CommandApdu): { summary: string; fields?: Field[] } {
+function selectCommand(cmd: CommandApdu, ctx: Context): { summary: string; fields?: Field[] } {
   const data = cmd.data;
   const occurrence = (cmd.p2 & 0x03) === 0x02 ? ', next occurrence' : '';
   if (cmd.p1 === 0x04) {
@@ -149,7 +155,7 @@ function selectCommand(cmd: CommandApdu): { summary: string; fields?: Field[] } 
   }
   if (data.length === 2) {
     const fid = (data[0]! << 8) | data[1]!;
-    const df = fidLabel(fid);
+    const df = ctx.app === 'psam' ? undefined : fidLabel(fid);
     const how = cmd.p1 === 0x02 ? 'EF under the current DF' : cmd.p1 === 0x01 ? 'DF under the current DF' : cmd.p1 === 0x03 ? 'parent DF' : 'by file identifier';
     return { summary: `${how} ${toHex(data)}${df ? ` (${df})` : ''}` };
   }
@@ -216,7 +222,7 @@ function readRecordCommand(cmd: CommandApdu, ctx: Context): { summary: string } 
   const sfi = cmd.p2 >> 3;
   const mode = cmd.p2 & 0x07;
   const file = ssseFileKey(ctx, sfi);
-  const where = sfi === 0 ? 'the current EF' : `SFI ${sfi}`;
+  const where = sfi === 0 ? 'the current EF' : `SFI ${hex2(sfi)}`;
   const fileName = file && SSSE_FILES[file] ? ` (${SSSE_FILES[file]})` : '';
   const what = mode === 4 ? `record ${cmd.p1}` : mode === 0 ? `first record with tag ${hex2(cmd.p1)}` : `${recordMode(cmd.p2)}`;
   return { summary: `${what} of ${where}${fileName}` };
@@ -250,6 +256,8 @@ const ITEM_FILES: Readonly<Record<string, ItemFile>> = {
   'SSSE/EF05': 'EF05',
   'SSSE/EF06': 'EF06',
   'MF/EF0D': 'EF0D',
+  // the MF's EF0D, read by SFI while the SSSE DF is selected (as the SSSE reader kernel does)
+  'SSSE/EF0D': 'EF0D',
   'DF04/EF05': 'DF04/EF05',
   'DF04/EF06': 'DF04/EF06',
 };
@@ -289,7 +297,7 @@ const SETTLEMENT_RECORD: readonly PartSpec[] = [
 
 function readBinaryCommand(cmd: CommandApdu): { summary: string } {
   const le = cmd.ne ? `, ${cmd.ne} bytes` : '';
-  if (cmd.p1 & 0x80) return { summary: `SFI ${cmd.p1 & 0x1f} from offset ${cmd.p2}${le}` };
+  if (cmd.p1 & 0x80) return { summary: `SFI ${hex2(cmd.p1 & 0x1f)} (EF${hex2(cmd.p1 & 0x1f)}) from offset ${cmd.p2}${le}` };
   return { summary: `current EF from offset ${(cmd.p1 << 8) | cmd.p2}${le}` };
 }
 
@@ -484,7 +492,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   'READ RECORD': { command: readRecordCommand, response: readRecordResponse, after: (_c, data, ctx) => (ctx.app === 'pboc' ? rememberDols(data, ctx) : undefined) },
   // CLA 04: the data ends in a secure-messaging MAC (LD/T 32.4; EMV Book 2 §9.2 for issuer scripts)
   'UPDATE RECORD': { command: (cmd, ctx) => ({ ...(cmd.cla & 0x04 ? macTail('record')(cmd, ctx) : {}), summary: readRecordCommand(cmd, ctx).summary }) },
-  'APPEND RECORD': { command: (cmd) => ({ summary: `SFI ${cmd.p2 >> 3}, ${cmd.data.length} bytes` }) },
+  'APPEND RECORD': { command: (cmd) => ({ summary: `SFI ${hex2(cmd.p2 >> 3)}, ${cmd.data.length} bytes` }) },
   'READ BINARY': { command: readBinaryCommand },
   'UPDATE BINARY': { command: readBinaryCommand },
   'GET CHALLENGE': { command: (cmd) => ({ summary: `${cmd.ne} bytes` }), response: one('challenge', 'challenge', '随机数') },
@@ -599,17 +607,23 @@ export class ExchangeDecoder {
     const sw = (bytes[bytes.length - 2]! << 8) | bytes[bytes.length - 1]!;
     const data = bytes.subarray(0, bytes.length - 2);
     const base: DecodedResponse = { hex: toHex(bytes), dataHex: toHex(data), ...decodeSw(sw), fields: [] };
-    const handler = command.name ? HANDLERS[command.name.name] : undefined;
-    if (apdu && data.length > 0) {
+    // GET RESPONSE fetches the answer of the command that got 61xx: decode it as that command's answer
+    const isGetResponse = command.name?.name === 'GET RESPONSE';
+    const answering = isGetResponse && this.#ctx.chained ? this.#ctx.chained : apdu;
+    const answeringName = answering ? commandName(answering.cla, answering.ins, answering.p1) : undefined;
+    const handler = answeringName ? HANDLERS[answeringName.name] : undefined;
+    if (answering && data.length > 0) {
       const decode = handler?.response ?? unknownResponse;
       try {
-        base.fields = decode(apdu, data, this.#ctx);
+        base.fields = decode(answering, data, this.#ctx);
       } catch (err) {
         if (!(err instanceof DecodeNote)) throw err;
         base.note = err.message;
       }
     }
-    if (apdu && successful(sw)) handler?.after?.(apdu, data, this.#ctx);
+    if (answering && successful(sw)) handler?.after?.(answering, data, this.#ctx);
+    if (sw >> 8 === 0x61) this.#ctx.chained = answering;
+    else this.#ctx.chained = undefined;
     return base;
   }
 }

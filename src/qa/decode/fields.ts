@@ -185,7 +185,7 @@ export function tagValueText(tag: string, value: Uint8Array): string | undefined
   if (t === '9F27') return CID[value[0]! & 0xc0] ?? undefined;
   if (t === '84' || t === '4F') return aidInfo(toHex(value))?.label;
   if (t === '94') return aflText(value);
-  if (t === '88' && value.length === 1) return `SFI ${value[0]}`;
+  if (t === '88' && value.length === 1) return `SFI ${hex2(value[0]!)}`;
   const format = tagInfo(t)?.format;
   if (format === 'cn') return cnDigits(value);
   if (format === 'n') return bcdDigits(value);
@@ -198,10 +198,12 @@ function aflText(value: Uint8Array): string | undefined {
   if (value.length % 4 !== 0) return undefined;
   const parts: string[] = [];
   for (let i = 0; i < value.length; i += 4) {
-    parts.push(`SFI ${value[i]! >> 3} records ${value[i + 1]}-${value[i + 2]}${value[i + 3] ? ` (${value[i + 3]} for ODA)` : ''}`);
+    parts.push(`SFI ${hex2(value[i]! >> 3)} records ${value[i + 1]}-${value[i + 2]}${value[i + 3] ? ` (${value[i + 3]} for ODA)` : ''}`);
   }
   return parts.join('; ');
 }
+
+const hex2 = (n: number) => n.toString(16).toUpperCase().padStart(2, '0');
 
 /** BCD digits, or undefined when a nibble is not a decimal digit. */
 export function bcdDigits(value: Uint8Array): string | undefined {

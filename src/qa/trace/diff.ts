@@ -10,7 +10,7 @@ import type { DecodedExchange } from '../decode/exchange.js';
 import type { Field } from '../decode/fields.js';
 import { decodeTrace, type DecodedItem } from './decoded-trace.js';
 import type { Trace } from './trace-file.js';
-import { rulesFor, volatileTag } from './volatile.js';
+import { maskVolatile, rulesFor } from './volatile.js';
 
 export interface DiffOptions {
   /** Compare every byte (no volatile fields). */
@@ -64,44 +64,17 @@ interface Comparable {
 
 type Ignored = Map<string, IgnoredField>;
 
-/** Masks the volatile bytes of data decoded into fields; returns the hex with `..` for masked bytes. */
+/** Masks the volatile bytes (volatile.ts) unless strict; counts what was masked. */
 function mask(dataHex: string, fields: readonly Field[], rules: ReturnType<typeof rulesFor>, ignored: Ignored, strict: boolean): string {
-  const n = dataHex.length / 2;
-  const masked = new Array<boolean>(n).fill(false);
-  const note = (field: string, why: string) => {
-    const k = `${field}\u0000${why}`;
-    const entry = ignored.get(k) ?? { field, why, count: 0 };
+  if (strict) return dataHex;
+  const { masked, hits } = maskVolatile(dataHex, fields, rules);
+  for (const h of hits) {
+    const k = `${h.field}\u0000${h.why}`;
+    const entry = ignored.get(k) ?? { field: h.field, why: h.why, count: 0 };
     entry.count++;
     ignored.set(k, entry);
-  };
-  const markRange = (from: number, length: number) => {
-    for (let i = from; i < from + length && i < n; i++) masked[i] = true;
-  };
-  if (!strict) {
-    if (rules.some((r) => r.fields === 'all')) {
-      if (n > 0) {
-        markRange(0, n);
-        for (const r of rules.filter((x) => x.fields === 'all')) note('data', r.why);
-      }
-    } else {
-      const wanted = new Map<string, string>();
-      for (const r of rules) for (const f of r.fields as readonly string[]) wanted.set(f, r.why);
-      const visit = (fs: readonly Field[], path: string) => {
-        for (const f of fs) {
-          const why = wanted.get(f.key) ?? volatileTag(f.key);
-          if (why) {
-            const valueLength = f.value !== undefined ? f.value.length / 2 : f.length;
-            markRange(f.offset + (f.length - valueLength), valueLength);
-            note(`${path}${f.key}${f.label !== f.key ? ` ${f.label}` : ''}`, why);
-          } else if (f.children) visit(f.children, path);
-        }
-      };
-      visit(fields, '');
-    }
   }
-  let out = '';
-  for (let i = 0; i < n; i++) out += masked[i] ? '..' : dataHex.slice(2 * i, 2 * i + 2);
-  return out;
+  return masked;
 }
 
 function comparable(item: DecodedItem, ignored: Ignored, strict: boolean): Comparable | undefined {

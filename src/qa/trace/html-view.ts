@@ -81,15 +81,18 @@ function itemHtml(item: DecodedItem, showSource: boolean): string {
 function timeline(trace: DecodedTrace): string {
   const marks = trace.items.filter((i) => i.kind === 'exchange' || i.kind === 'error');
   if (marks.length === 0) return '<div id="timeline" class="timeline empty">no exchanges</div>';
-  // Place by wall-clock offset where every mark has one; else one after the other by duration.
+  // Place by wall-clock time where every mark has one, else one after the other. A trace record is
+  // written when its exchange ends (src/apdu/layers/trace.ts): it started `micros` earlier.
   const timed = marks.every((m) => m.offsetMs !== undefined);
   let cursor = 0;
-  const spans = marks.map((m) => {
+  const raw = marks.map((m) => {
     const len = Math.max((m.micros ?? 0) / 1000, 0);
-    const start = timed ? m.offsetMs! : cursor;
+    const start = timed ? m.offsetMs! - len : cursor;
     cursor = start + len;
     return { m, start, len };
   });
+  const origin = Math.min(...raw.map((s) => s.start));
+  const spans = raw.map((s) => ({ ...s, start: s.start - origin }));
   const total = Math.max(...spans.map((s) => s.start + s.len), 1e-3);
   const divs = spans.map(({ m, start, len }) => {
     const cls = m.kind === 'error' ? 'none' : swClass(m.exchange!.response);

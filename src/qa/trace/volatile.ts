@@ -6,6 +6,7 @@
  * EMV/PBOC tags that vary wherever they appear (in TLV responses and in PDOL/CDOL/DDOL/log data).
  */
 import type { DecodedCommand } from '../decode/exchange.js';
+import type { Field } from '../decode/fields.js';
 
 export interface VolatileTag {
   tag: string;
@@ -80,4 +81,47 @@ export function rulesFor(cmd: DecodedCommand, side: 'command' | 'response'): Vol
 /** Why a TLV/DOL tag is volatile, or undefined. */
 export function volatileTag(key: string): string | undefined {
   return TAGS.get(key);
+}
+
+/** A masked field: what it is and why it varies. */
+export interface MaskedField {
+  field: string;
+  why: string;
+}
+
+/**
+ * Masks the volatile bytes of one side of an exchange: the data as hex with `..` for every byte of a
+ * volatile field (the value only, for a TLV object: tag and length stay compared), and the fields masked.
+ */
+export function maskVolatile(dataHex: string, fields: readonly Field[], rules: readonly VolatileRule[]): { masked: string; hits: MaskedField[] } {
+  const n = dataHex.length / 2;
+  const masked = new Array<boolean>(n).fill(false);
+  const hits: MaskedField[] = [];
+  const mark = (from: number, length: number) => {
+    for (let i = from; i < from + length && i < n; i++) masked[i] = true;
+  };
+  const whole = rules.filter((r) => r.fields === 'all');
+  if (whole.length > 0) {
+    if (n > 0) {
+      mark(0, n);
+      for (const r of whole) hits.push({ field: 'data', why: r.why });
+    }
+  } else {
+    const wanted = new Map<string, string>();
+    for (const r of rules) for (const f of r.fields as readonly string[]) wanted.set(f, r.why);
+    const visit = (fs: readonly Field[]) => {
+      for (const f of fs) {
+        const why = wanted.get(f.key) ?? volatileTag(f.key);
+        if (why) {
+          const valueLength = f.value !== undefined ? f.value.length / 2 : f.length;
+          mark(f.offset + (f.length - valueLength), valueLength);
+          hits.push({ field: `${f.key}${f.label !== f.key ? ` ${f.label}` : ''}`, why });
+        } else if (f.children) visit(f.children);
+      }
+    };
+    visit(fields);
+  }
+  let out = '';
+  for (let i = 0; i < n; i++) out += masked[i] ? '..' : dataHex.slice(2 * i, 2 * i + 2);
+  return { masked: out, hits };
 }

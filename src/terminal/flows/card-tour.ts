@@ -1,27 +1,23 @@
 /**
- * A guided tour of a card through its APDUs, as a terminal would drive it: the social-security
- * read (DOMAIN.md §1.3), the PSAM card check (§1.4), the medical-insurance file behind the PIN, the PKI
- * online identity authentication (§1.5: challenge → card signature → certificate chain), and the
- * financial application over the contactless interface (§2). `sscard demo` prints it.
+ * A guided tour of a card as a terminal drives it, for `sscard demo`:
  *
- * Each step reports what it found; every APDU goes through the caller's transport (and its trace).
+ * - the social-security application through the SSSE reader kernel (src/terminal/kernels/ssse-reader):
+ *   the card check of LD/T 32.7 §5.4 with the PSAM, the basic information and the iReadCardBas line, the
+ *   medical-insurance files behind the PIN, an offline medical debit, the PKI online identity
+ *   authentication against the terminal's trusted root;
+ * - the financial application over the contactless interface (DOMAIN.md §2: PPSE, the EC balance).
+ *
+ * Each step reports what it found; every APDU goes through the caller's reader or transport (and its
+ * trace). A step whose outcome is not a success ends the tour with that outcome in words.
  */
-import { concat, fromHex, readUintBE, toHex, ascii } from '../../apdu/bytes.js';
+import { fromHex, toHex } from '../../apdu/bytes.js';
 import { ResponseApdu } from '../../apdu/response-apdu.js';
 import { describeSw } from '../../apdu/status-word-table.js';
 import { decodeTlv, findTag, type Tlv } from '../../apdu/tlv/ber-tlv.js';
 import type { Transport } from '../../apdu/transport.js';
-import { decodeItemRecord, type ItemFile } from '../../spec/ssse/data-items.js';
-import { PKI_ADF_AID, PKI_AID } from '../../spec/pki.js';
-import { SSSE_AID } from '../../spec/ssse/identifiers.js';
-import { historicalBytes } from '../../apdu/atr.js';
-import { parseCertificate, verifyChain, type ParsedCertificate } from '../../crypto/cert/x509.js';
-import { sm2Verify } from '../../crypto/sm2/index.js';
-import type { Clock, RandomSource } from '../../env.js';
-import { diversificationBytes } from '../../spec/ssse/atr-historical.js';
-import type { PsamPort } from '../psam/psam-port.js';
+import { describeOutcome, formatFen, isoDate, type SsseReader, type TrustStore } from '../kernels/ssse-reader/index.js';
 
-/** A failed step of the tour (a status word other than the expected one). */
+/** A failed step of the contactless tour (a status word other than the expected one). */
 export class TourError extends Error {
   override name = 'TourError';
 }
@@ -31,6 +27,105 @@ export interface TourReport {
   facts: Array<[string, string]>;
 }
 
+export interface SsseTourInput {
+  kernel: SsseReader;
+  pin: string;
+  /** The terminal's trust (the PKI step is skipped without it). */
+  trust?: TrustStore;
+  /** Amount of the demonstration debit, fen (default 100: 1.00 CNY). */
+  debitFen?: number;
+  /** Called with each step's report as soon as the step is done. */
+  onReport?: (report: TourReport) => void;
+}
+
+/** The tour of the social-security application through the kernel; `failed` says why it stopped early. */
+export async function ssseTour(input: SsseTourInput): Promise<{ reports: TourReport[]; failed?: string }> {
+  const { kernel } = input;
+  const reports: TourReport[] = [];
+  const done = (r: TourReport) => {
+    reports.push(r);
+    input.onReport?.(r);
+  };
+  const stop = (title: string, outcome: { outcome: string }) => {
+    const failed = describeOutcome(outcome);
+    done({ title, facts: [['outcome', failed]] });
+    return { reports, failed };
+  };
+
+  const check = await kernel.checkCard();
+  if (check.outcome !== 'authentic') return stop('Card check (LD/T 32.7 §5.4)', check);
+  done({
+    title: 'Card check with the PSAM (LD/T 32.7 §5.4: INTERNAL AUTHENTICATE → EF05 → blacklist)',
+    facts: [
+      ['card authentic', 'yes (IRK cryptogram verified by the PSAM; not blacklisted)'],
+      ['卡识别码 card identifier', `${check.identifier.region}${check.identifier.rid}${check.identifier.serial}${check.identifier.authCode}`],
+    ],
+  });
+
+  const basic = await kernel.readBasicInformation();
+  if (basic.outcome !== 'read') return stop('Basic information', basic);
+  const b = basic.basic;
+  done({
+    title: 'Basic information (EF05, EF06, EF0D)',
+    facts: [
+      ['姓名 name', b.name ?? ''],
+      ['社会保障号码 social security number', b.idNumber ?? ''],
+      ['性别 sex', b.sex ? `${b.sex.code} ${b.sex.zh}` : ''],
+      ['民族 nation', b.nation ? `${b.nation.code} ${b.nation.zh}` : ''],
+      ['出生日期 birth date', b.birthDate ? isoDate(b.birthDate) : ''],
+      ['卡号 card number', b.cardNumber ?? ''],
+      ['有效期 expiry date', b.expiryDate ? isoDate(b.expiryDate) : ''],
+      ['iReadCardBas', basic.iReadCardBas],
+    ],
+  });
+
+  const medical = await kernel.readMedical(input.pin);
+  if (medical.outcome !== 'read') return stop('Medical insurance (DF04)', medical);
+  const m = medical.medical;
+  done({
+    title: 'Medical insurance (DF04) behind the PIN (EF06 also behind RK_DF04)',
+    facts: [
+      ['PIN', 'verified'],
+      ['险种类型 insurance type', m.insuranceType ? `${m.insuranceType.code} ${m.insuranceType.zh}` : ''],
+      ['参保人员类别 person category', m.personCategory ? `${m.personCategory.code} ${m.personCategory.zh}` : ''],
+      ['准许脱网 offline allowed', medical.offline ? (medical.offline.allowed ? 'yes' : 'no') : (medical.offlineUnavailable ?? '')],
+    ],
+  });
+
+  const debit = await kernel.medicalDebit({ account: input.debitFen ?? 100, selfPay: 0, fund: 0 }, input.pin);
+  if (debit.outcome !== 'approved') return stop('Offline medical debit', debit);
+  done({
+    title: 'Offline medical debit (INIT → MAC1 from the PSAM → DEBIT → MAC2/TAC checked by the PSAM)',
+    facts: [
+      ['debited', `${formatFen(debit.transaction.account)} CNY, balance ${formatFen(debit.balanceBefore)} → ${formatFen(debit.balanceAfter)}`],
+      ['交易序号 sequence', String(debit.sequence)],
+      ['TAC / MAC2', `${debit.tac} / ${debit.mac2} (verified)`],
+      ['EF08 record 1', `sequence ${debit.transaction.sequence}, terminal ${debit.transaction.terminalId}`],
+    ],
+  });
+
+  if (!input.trust) {
+    done({ title: 'PKI online identity authentication', facts: [['PKI', 'skipped: no trusted root configured (a profile without a PKI CA)']] });
+    return { reports };
+  }
+  const id = await kernel.authenticateIdentity(input.trust, input.pin);
+  if (id.outcome === 'unavailable') {
+    done({ title: 'PKI application', facts: [['PKI', id.detail]] });
+    return { reports };
+  }
+  if (id.outcome !== 'authenticated') return stop('PKI online identity authentication', id);
+  done({
+    title: 'PKI online identity authentication (SM2)',
+    facts: [
+      ['certificate', `${id.certificate.subject}, serial ${id.certificate.serial}`],
+      ['challenge signed', `${id.challenge.length / 2} bytes → r‖s ${id.signature.slice(0, 16)}…`],
+      ['signature', 'verified with the certificate\'s public key (SM3 with Z_A, ID 1234567812345678)'],
+      ['certificate chain', `valid: ${id.chain.join(' ← ')} (the root is the terminal's own)`],
+    ],
+  });
+  return { reports };
+}
+
 async function send(t: Transport, hex: string, expect: number[] = [0x9000]): Promise<ResponseApdu> {
   const r = ResponseApdu.parse(await t.transmit(fromHex(hex)));
   if (!expect.includes(r.sw)) throw new TourError(`${hex.slice(0, 10)}… answered ${describeSw(r.sw)}`);
@@ -38,120 +133,6 @@ async function send(t: Transport, hex: string, expect: number[] = [0x9000]): Pro
 }
 
 const select = (aid: string) => `00A40400${(aid.length / 2).toString(16).padStart(2, '0')}${aid}00`;
-
-async function readItems(t: Transport, file: ItemFile, sfi: number, tags: number[], values: Record<string, string> = {}): Promise<Array<[string, string]>> {
-  const facts: Array<[string, string]> = [];
-  for (const tag of tags) {
-    const r = await send(t, `00B2${tag.toString(16).padStart(2, '0')}${((sfi << 3) | 0).toString(16).padStart(2, '0')}00`);
-    const item = decodeItemRecord(file, r.data);
-    if (item) {
-      facts.push([`${item.item.zh} (${item.item.en})`, item.value]);
-      values[item.item.key] = item.value;
-    }
-  }
-  return facts;
-}
-
-/** Reads a whole transparent EF holding one DER object (length from its header). */
-async function readDer(t: Transport): Promise<Uint8Array> {
-  const head = (await send(t, '00B0000004')).data;
-  if (head[0] !== 0x30 || head[1] !== 0x82) throw new TourError('the certificate file does not start with a DER SEQUENCE');
-  const total = 4 + readUintBE(head, 2, 2);
-  const parts: Uint8Array[] = [head];
-  for (let offset = 4; offset < total; ) {
-    const n = Math.min(0xe0, total - offset);
-    const chunk = (await send(t, `00B0${offset.toString(16).padStart(4, '0')}${n.toString(16).padStart(2, '0')}`)).data;
-    parts.push(chunk);
-    offset += chunk.length;
-  }
-  return concat(...parts);
-}
-
-export interface ContactTourInput {
-  transport: Transport;
-  atr: Uint8Array;
-  /** The PSAM of the card check (an opened PsamPort). */
-  psam: PsamPort;
-  pin: string;
-  random: RandomSource;
-  clock: Clock;
-  /** Trusted root of the PKI chain and the issuing CA certificate (DER). */
-  root?: Uint8Array;
-  issuing?: Uint8Array;
-  /** Called with each step's report as soon as the step is done. */
-  onReport?: (report: TourReport) => void;
-}
-
-/** The contact-interface part of the tour. */
-export async function contactTour(input: ContactTourInput): Promise<TourReport[]> {
-  const t = input.transport;
-  const reports: TourReport[] = [];
-  const done = (r: TourReport) => {
-    reports.push(r);
-    input.onReport?.(r);
-  };
-
-  const fci = await send(t, select(SSSE_AID));
-  const algorithm = findTag(decodeTlv(fci.data), '9F0C')?.value;
-  const ef05: Record<string, string> = {};
-  done({
-    title: 'Social-security application (SSSE) — free-read data',
-    facts: [
-      ['SSSE FCI', toHex(fci.data)],
-      ['algorithm indicator', algorithm && algorithm[2] === 0x03 ? 'SM4' : algorithm ? 'DES/3DES' : 'default'],
-      ...(await readItems(t, 'EF05', 5, [0x01, 0x02, 0x03, 0x05, 0x06, 0x07], ef05)),
-      ...(await readItems(t, 'EF06', 6, [0x08, 0x09, 0x0a, 0x0b, 0x0d])),
-    ],
-  });
-
-  const challenge = input.random(16);
-  const answer = (await send(t, `0088000010${toHex(challenge)}`)).data;
-  // the card's keys are diversified by its region (the first 6 digits of 卡的识别码) and ATR T6–TD
-  const region = (ef05.cardIdentifier ?? '').slice(0, 6);
-  const card = { cardData: diversificationBytes(historicalBytes(input.atr)), region };
-  const authentic = await input.psam.verifyInternalAuthentication(card, { df: 'SSSE', kind: 'IRK' }, challenge, answer);
-  if (!authentic) throw new TourError('the PSAM rejected the card\'s INTERNAL AUTHENTICATE answer');
-  done({ title: 'Card check with the PSAM (INTERNAL AUTHENTICATE)', facts: [['card authentic', 'yes (IRK cryptogram verified by the PSAM)']] });
-
-  const denied = await send(t, '00A4000002DF04', [0x9000]).then(() => send(t, '00B2012C00', [0x6982]));
-  const pinHex = input.pin.length % 2 ? `${input.pin}F` : input.pin;
-  await send(t, `00200000${(pinHex.length / 2).toString(16).padStart(2, '0')}${pinHex}`);
-  done({
-    title: 'Medical insurance (DF04) behind the PIN',
-    facts: [['before VERIFY', describeSw(denied.sw)], ['after VERIFY', 'PIN accepted'], ...(await readItems(t, 'DF04/EF05', 5, [0x81, 0x84, 0x8c]))],
-  });
-
-  if ((await send(t, select(PKI_AID), [0x9000, 0x6a82])).sw === 0x6a82) {
-    done({ title: 'PKI application', facts: [['PKI', 'not on this card (second generation)']] });
-    return reports;
-  }
-  await send(t, select(PKI_ADF_AID));
-  await send(t, '00A40000020018');
-  const certDer = await readDer(t);
-  const cert = parseCertificate(certDer);
-  const pkiPinHex = pinHex;
-  await send(t, `00200081${(pkiPinHex.length / 2).toString(16).padStart(2, '0')}${pkiPinHex}`);
-  const nonce = concat(ascii('sscard-auth:'), input.random(16));
-  const signature = (await send(t, `002A9E9A${nonce.length.toString(16).padStart(2, '0')}${toHex(nonce)}00`)).data;
-  const signatureOk = sm2Verify(cert.publicKey, nonce, signature);
-  let chain = 'not checked (no CA given)';
-  if (input.root && input.issuing) {
-    const root: ParsedCertificate = parseCertificate(input.root);
-    verifyChain([cert, parseCertificate(input.issuing)], root, input.clock.now());
-    chain = `valid: ${cert.subject} ← ${parseCertificate(input.issuing).subject} ← ${root.subject}`;
-  }
-  if (!signatureOk) throw new TourError('the card\'s SM2 signature does not verify with its certificate');
-  done({
-    title: 'PKI online identity authentication (SM2)',
-    facts: [
-      ['certificate', `${cert.subject}, serial ${cert.serialHex}, ${certDer.length} bytes`],
-      ['challenge signed', `${nonce.length} bytes → r‖s ${toHex(signature).slice(0, 16)}…`],
-      ['signature', 'verified with the certificate\'s public key (SM3 with Z_A, ID 1234567812345678)'],
-      ['certificate chain', chain],
-    ],
-  });
-  return reports;
-}
 
 function aidsOf(fci: Tlv[]): string[] {
   const out: string[] = [];

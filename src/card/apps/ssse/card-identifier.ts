@@ -9,9 +9,9 @@
  */
 import { concat, fromHex, toHex } from '../../../apdu/bytes.js';
 import { sm3 } from '../../../crypto/sm3.js';
+import { CARD_IDENTIFIER_RID } from '../../../spec/ssse/card-identifier.js';
 
-/** The fixed middle of every card identifier: the RID D156000005 of the MOHRSS. */
-export const CARD_IDENTIFIER_RID = 'D156000005';
+export { CARD_IDENTIFIER_RID };
 
 /** [R] Authentication code: first 4 bytes of SM3 over the first 12 bytes of the identifier. */
 export function cardIdentifierAuthCode(first12: Uint8Array): Uint8Array {

@@ -15,6 +15,7 @@ import { CardError } from '../card-error.js';
 import type { CardContext } from '../context.js';
 import type { KeyImage, PinImage } from '../types.js';
 import type { Handler } from './types.js';
+import { RELOAD_PIN_MAC_CLA } from '../../../spec/ssse/pin-commands.js';
 
 /** PIN digits from BCD bytes padded with F (DOMAIN.md §1.3: "PIN, BCD, 2-8 bytes"); undefined if malformed. */
 export function pinDigits(bcd: Uint8Array): string | undefined {
@@ -111,7 +112,7 @@ function keyByUsage(ctx: CardContext, usage: KeyImage['usage']): KeyImage {
  */
 const reloadPin = (cmd: Parameters<Handler>[0], ctx: CardContext) => {
   const key = keyByUsage(ctx, 'pin-reload');
-  const plain = verifyStaticMac(cmd.with({ cla: 0x84 }), key, ctx.os.challenge);
+  const plain = verifyStaticMac(cmd.with({ cla: RELOAD_PIN_MAC_CLA }), key, ctx.os.challenge);
   ctx.os.challenge = undefined;
   const next = pinDigits(plain);
   if (next === undefined) throw new CardError(SW.WRONG_DATA);
