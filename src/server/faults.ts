@@ -11,7 +11,8 @@
  * - Power cuts use the card runtime's fault points (`CardOptions.faults`, docs/card-os.md "Fault
  *   points"): the card loses power in the middle of its Nth state-changing command (counted from when the
  *   fault is installed), its state rolls back as the runtime guarantees, and it answers nothing: the link
- *   is dropped and the card is back, unpowered, at pcscd's next presence poll.
+ *   is dropped, pcscd sees the card removed, and it is back, unpowered, once pcscd's reader thread has
+ *   seen it gone (a dropped link: `CardSlot.loseContact` in vpcd.ts).
  * - `random:<seed>` makes the card's random source (challenges, nonces, keys) a seeded one.
  */
 import { systemRandom, seededRandom, type RandomSource } from '../env.js';
