@@ -11,7 +11,8 @@ import { layered, TransportError, type Transport } from '../apdu/transport.js';
 import { getResponseLayer } from '../apdu/layers/get-response.js';
 import { traceLayer } from '../apdu/layers/trace.js';
 import type { CardInterface, SimulatedCard } from '../card/runtime/types.js';
-import { systemClock, systemRandom } from '../env.js';
+import { systemClock, systemRandom, type RandomSource } from '../env.js';
+import type { FaultHooks } from '../card/index.js';
 import { createLogger, silentLogger, type Logger } from '../log.js';
 import { SimulatedTransport } from '../card/simulated-transport.js';
 import { toHex } from '../apdu/bytes.js';
@@ -99,18 +100,26 @@ export interface CliCard {
   close(): Promise<void>;
 }
 
+/** QA options of a card opened by the CLI (fault injection, src/server/faults.ts). */
+export interface OpenCardOptions {
+  /** The card runtime's fault points (power cuts). */
+  faults?: FaultHooks;
+  /** The card's random source (default: the system's). */
+  random?: RandomSource;
+}
+
 /**
  * Opens a card image file as a SimulatedCard, locked for this process until `close()`. Every problem is
  * a one-line FailureError naming the file: missing, not a regular file, corrupt or impossible state (with
  * the first bad field), in use by another process (with its PID and command).
  */
-export async function openCardForCli(file: string, log: Logger): Promise<CliCard> {
+export async function openCardForCli(file: string, log: Logger, options: OpenCardOptions = {}): Promise<CliCard> {
   // Loaded on demand: `--reader` use does not need the card OS.
   const { CardImageError, FileCardStore, createCard } = await import('../card/index.js');
   let store: InstanceType<typeof FileCardStore> | undefined;
   try {
     store = FileCardStore.open(file);
-    const card = createCard(store.load(), { random: systemRandom, clock: systemClock, log }, { store });
+    const card = createCard(store.load(), { random: options.random ?? systemRandom, clock: systemClock, log }, { store, ...(options.faults ? { faults: options.faults } : {}) });
     const opened = store;
     return { card, saveError: () => opened.lastSaveError, close: () => card.close() };
   } catch (err) {

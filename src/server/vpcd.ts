@@ -15,6 +15,17 @@
  *   answer is followed by closing the connection (measured with pcscd 2.x and vsmartcard-vpcd 3.3).
  *
  * vpcd polls presence with get ATR (`vicc_present`), so get ATR must never disturb the card's session.
+ *
+ * A dropped link (a card that stops answering in the middle of a command: a power cut, a mute card) must
+ * be seen as a removal by pcscd's own reader thread, not only by the client. pcscd (pcsc-lite 1.9–2.x,
+ * `eventhandler.c` `EHStatusHandlerThread`) polls presence every 400 ms (`PCSCLITE_STATUS_POLL_RATE`) and
+ * changes the reader's state only when what it sees differs from what it saw last; but a client's
+ * SCardDisconnect/SCardReconnect with a reset that finds the card gone (`winscard.c`: IFDPowerICC →
+ * SCARD_W_REMOVED_CARD) sets the reader's state to SCARD_ABSENT itself. If the card is back before the
+ * reader thread polls, that thread never sees a change and the reader stays "no card" (SCARD_E_NO_SMARTCARD)
+ * until the card is really removed and inserted again. So after a dropped link the slot answers "no card"
+ * to the next {@link DROPPED_LINK_ABSENT_POLLS} get ATRs (one may be the client's own check, the other is
+ * then the reader thread's), and only then gives its ATR again.
  * A zero-length frame or an unknown control code is a protocol error on vpcd's side: it is logged and
  * ignored, without an answer, as vsmartcard's own vicc does (`VirtualSmartcard.py`, `run`).
  */
@@ -35,6 +46,12 @@ export const VpcdControl = {
   reset: 2,
   getAtr: 4,
 } as const;
+
+/**
+ * After a dropped link, how many get ATRs the slot answers "no card" before the card is back: a client's
+ * reset may take one of them, pcscd's reader thread must see another (see the module comment).
+ */
+export const DROPPED_LINK_ABSENT_POLLS = 2;
 
 /** Largest payload a 2-byte length can announce. */
 export const VPCD_MAX_PAYLOAD = 0xffff;
@@ -155,6 +172,10 @@ export interface SlotState {
 export class CardSlot {
   #inserted = true;
   #atr: Uint8Array | undefined;
+  /** get ATRs still to be answered "no card" after the card lost contact ({@link CardSlot.loseContact}). */
+  #absentPolls = 0;
+  /** Fault injection on this slot's APDUs (src/server/faults.ts), when installed. */
+  faults: SlotApduHook | undefined;
 
   /**
    * @param card the simulated card (its own store persists every state change)
@@ -171,6 +192,21 @@ export class CardSlot {
     return this.#inserted;
   }
 
+  /** Whether vpcd finds a card: inserted, and not in the absence that follows a lost contact. */
+  get present(): boolean {
+    return this.#inserted && this.#absentPolls === 0;
+  }
+
+  /**
+   * The card lost contact in the middle of a command (the link to vpcd was dropped): it is unpowered and
+   * answers "no card" to the next `polls` get ATRs (counting those of a removal), so that pcscd's reader
+   * thread sees it gone before it is back. The card stays inserted.
+   */
+  loseContact(polls: number = DROPPED_LINK_ABSENT_POLLS): void {
+    this.powerOff();
+    this.#absentPolls = Math.max(this.#absentPolls, polls);
+  }
+
   /** Puts the card back into the reader (unpowered: pcscd will power it up). */
   insert(): void {
     this.#inserted = true;
@@ -183,18 +219,22 @@ export class CardSlot {
   }
 
   /**
-   * The ATR for vpcd's get ATR. Empty when the card is removed. When the card is powered the cached ATR
-   * of its last reset is returned without touching the session (vpcd polls presence with get ATR);
-   * otherwise the card is powered up to learn it.
+   * The ATR for vpcd's get ATR. Empty when the card is removed or has just lost contact (each empty answer
+   * counts towards the absence that follows a lost contact). When the card is powered the cached ATR of
+   * its last reset is returned without touching the session (vpcd polls presence with get ATR); otherwise
+   * the card is powered up to learn it.
    */
   atr(): Uint8Array {
-    if (!this.#inserted) return new Uint8Array(0);
+    if (!this.present) {
+      if (this.#absentPolls > 0) this.#absentPolls--;
+      return new Uint8Array(0);
+    }
     if (!this.card.powered || this.#atr === undefined) this.#atr = this.card.powerOn(this.iface);
     return this.#atr;
   }
 
   powerOn(): void {
-    if (!this.#inserted) return;
+    if (!this.present) return;
     this.#atr = this.card.powerOn(this.iface);
   }
 
@@ -203,14 +243,22 @@ export class CardSlot {
   }
 
   reset(): void {
-    if (!this.#inserted) return;
+    if (!this.present) return;
     this.#atr = this.card.powered ? this.card.warmReset() : this.card.powerOn(this.iface);
   }
 
-  /** The cached ATR as hex (for state reports), null when none is known or the card is removed. */
+  /** The cached ATR as hex (for state reports), null when none is known or the card is absent. */
   atrHex(): string | null {
-    return this.#inserted && this.#atr ? toHex(this.#atr) : null;
+    return this.present && this.#atr ? toHex(this.#atr) : null;
   }
+}
+
+/**
+ * A hook around a slot's APDUs (fault injection, src/server/faults.ts): it answers through `transmit`
+ * (the card) or instead of it, or asks for the link to be dropped ('drop': the card answers nothing).
+ */
+export interface SlotApduHook {
+  apdu(command: Uint8Array, transmit: (command: Uint8Array) => Promise<Uint8Array>): Promise<Uint8Array | 'drop'>;
 }
 
 /** Options of a {@link VpcdClient}. */
@@ -379,8 +427,8 @@ export class VpcdClient {
       this.#warnedUnreachable = false;
       this.#connected = true;
       this.#connections++;
-      // While the card is out, vpcd drops the link after every presence poll: that churn is debug.
-      this.#log[this.slot.inserted ? 'info' : 'debug']('connected to vpcd');
+      // While the card is out (or just lost contact), vpcd drops the link after every presence poll: that churn is debug.
+      this.#log[this.slot.present ? 'info' : 'debug']('connected to vpcd');
       this.#emit({ type: 'connected' });
     });
     // Back-pressure: vpcd sends one message and waits for its answer, so more than a few frames waiting
@@ -420,7 +468,7 @@ export class VpcdClient {
       this.#connected = false;
       if (this.#socket === socket) this.#socket = undefined;
       if (wasConnected) {
-        this.#log[this.slot.inserted ? 'info' : 'debug'](this.#stopped ? 'disconnected from vpcd' : 'vpcd closed the connection');
+        this.#log[this.slot.present ? 'info' : 'debug'](this.#stopped ? 'disconnected from vpcd' : 'vpcd closed the connection');
         this.#emit({ type: 'disconnected' });
       }
       if (this.#stopped) return;
@@ -447,6 +495,9 @@ export class VpcdClient {
     const message = classifyFrame(frame);
     let answer = await this.#answer(message);
     if (answer === 'drop') {
+      // vpcd ejects the card when the link drops; pcscd's reader thread must see it gone (module comment).
+      if (this.slot.present) this.#log.info('the card answered nothing: link to vpcd dropped; the card is back once pcscd has seen it gone');
+      this.slot.loseContact();
       socket.destroy();
       return;
     }
@@ -485,7 +536,7 @@ export class VpcdClient {
           return atr;
         }
         case 'apdu': {
-          if (!slot.inserted) {
+          if (!slot.present) {
             // vpcd only sends APDUs to a present card; a removed card cannot answer: drop the link.
             // vpcd then ejects the card (its next presence poll reports it removed); the client's
             // SCardTransmit itself gets SCARD_S_SUCCESS with an empty response (vpcd.c
@@ -494,6 +545,7 @@ export class VpcdClient {
             return 'drop';
           }
           if (!slot.card.powered) slot.powerOn();
+          if (slot.faults) return await slot.faults.apdu(message.apdu, (c) => slot.transport.transmit(c));
           return await slot.transport.transmit(message.apdu);
         }
       }

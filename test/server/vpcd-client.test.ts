@@ -153,6 +153,37 @@ describe('VpcdClient', () => {
     expect(await vpcd.receive()).toBeNull();
   });
 
+  it('a dropped link (the card answered nothing) makes the next two presence polls "no card", then the card is back unpowered', async () => {
+    // pcscd's reader thread only changes a reader's state when a presence poll differs from the previous
+    // one (pcsc-lite eventhandler.c); a client's reset that found the card gone has already marked the
+    // reader empty (winscard.c SCardDisconnect). A card back at the very next poll would leave it empty.
+    const { vpcd, slot, client, card } = await setup();
+    let drops = 1;
+    slot.faults = { apdu: async (command, transmit) => (drops-- > 0 ? 'drop' : transmit(command)) };
+    vpcd.send([0x01]);
+    vpcd.send([0x00, 0x20, 0x00, 0x00, 0x03, 0x12, 0x34, 0x56]);
+    expect(await vpcd.receive()).toBeNull(); // the link is dropped: vpcd ejects the card
+    expect(card.powered).toBe(false);
+    expect(client.state()).toMatchObject({ inserted: true, powered: false, atr: null });
+    for (const poll of [1, 2]) {
+      const before = client.connections;
+      await vpcd.accepted();
+      await waitFor(() => client.connections > before && client.connected, `the client to reconnect before poll ${poll}`);
+      vpcd.send([0x01]); // power on while absent: still no card
+      vpcd.send([0x04]);
+      expect(await vpcd.receive()).toEqual([]);
+      expect(await vpcd.receive()).toBeNull();
+      expect(card.powered).toBe(false);
+    }
+    const before = client.connections;
+    await vpcd.accepted();
+    await waitFor(() => client.connections > before && client.connected, 'the client to reconnect after the absence');
+    vpcd.send([0x04]);
+    expect(await vpcd.receive()).toEqual(CONTACT_ATR);
+    vpcd.send([0x00, 0xa4, 0x04, 0x00, 0x02, 0x3f, 0x00]);
+    expect(await vpcd.receive()).toEqual([0x00, 0xa4, 0x04, 0x00, 0x02, 0x3f, 0x00, 0x90, 0x00]);
+  });
+
   it('reports its state with the vpcd reader name', async () => {
     const { client, port } = await setup();
     expect(client.state()).toMatchObject({ port, host: '127.0.0.1', inserted: true, connected: true, interface: 'contact' });

@@ -16,6 +16,7 @@ import { register as serve } from './serve.js';
 import { register as centre } from './centre.js';
 import { register as issuer } from './issuer.js';
 import { register as trace } from './trace.js';
+import { register as conformance } from './conformance.js';
 import { register as script } from './script.js';
 import { register as record } from './record.js';
 import { register as pay } from './pay.js';
@@ -25,4 +26,4 @@ import { register as quickpay } from './quickpay.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [demo, card, psam, read, pin, debit, identity, pay, settle, quickpay, apdu, readers, serve, script, trace, record, issuer, centre, cards];
+export const commands: RegisterCommand[] = [demo, card, psam, read, pin, debit, identity, pay, settle, quickpay, apdu, readers, serve, script, trace, record, conformance, issuer, centre, cards];

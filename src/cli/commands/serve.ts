@@ -10,7 +10,9 @@ import { traceLayer } from '../../apdu/layers/trace.js';
 import type { CardInterface } from '../../card/runtime/types.js';
 import type { Logger } from '../../log.js';
 import { loggerFor } from '../logging.js';
-import { createControlServer, parseControlAddress, type ControlServer } from '../../server/control.js';
+import { createControlServer, defaultRoutes, parseControlAddress, type ControlServer } from '../../server/control.js';
+import { CardFaults, faultRoutes } from '../../server/faults.js';
+import { FAULT_EFFECTS, FaultSpecError, formatFaultSpec, parseFaultSpec, unsupportedFault, type FaultSpec } from '../../spec/faults.js';
 import { CardSlot, VpcdClient, VPCD_BASE_PORT } from '../../server/vpcd.js';
 import { loadQuickAck, type QuickAck } from '../../server/quick-ack.js';
 import { SimulatedTransport } from '../../card/simulated-transport.js';
@@ -35,6 +37,8 @@ interface ServeOptions {
   interface: CardInterface;
   trace?: string;
   control?: string;
+  /** Fault specs (docs/qa-conformance.md "Faults"). */
+  fault?: string[];
   logLevel: string;
 }
 
@@ -42,7 +46,24 @@ interface ServeOptions {
 interface Served {
   file: string;
   client: VpcdClient;
+  /** Its faults (from --fault, and the control routes /cards/:slot/faults). */
+  faults: CardFaults;
   close(): Promise<void>;
+}
+
+/** Parses --fault values; a spec the served card cannot apply is a usage error. */
+export function parseServeFaults(values: readonly string[] = []): FaultSpec[] {
+  const specs = values.map((v) => {
+    try {
+      return parseFaultSpec(v);
+    } catch (err) {
+      if (err instanceof FaultSpecError) throw new UsageError(`--fault: ${err.message}`);
+      throw err;
+    }
+  });
+  const problem = unsupportedFault(specs, 'card', 'give it to the terminal instead (sscard conformance --fault …)');
+  if (problem) throw new UsageError(`--fault: ${problem}`);
+  return specs;
 }
 
 function parsePort(text: string): number {
@@ -68,7 +89,8 @@ interface Device {
   file: string;
   iface: CardInterface;
   what: 'card' | 'PSAM' | 'replay';
-  open(log: Logger): Promise<{ card: SimulatedCard; transport: Transport; close(): Promise<void> }>;
+  /** Opens it; a card image gets the slot's fault hooks (power cuts) and random source. */
+  open(log: Logger, faults: CardFaults): Promise<{ card: SimulatedCard; transport: Transport; close(): Promise<void> }>;
 }
 
 function cardDevices(opts: Pick<ServeOptions, 'card' | 'psam' | 'interface'>): Device[] {
@@ -76,8 +98,8 @@ function cardDevices(opts: Pick<ServeOptions, 'card' | 'psam' | 'interface'>): D
     file,
     iface,
     what,
-    async open(log) {
-      const { card, close } = await openCardForCli(file, log);
+    async open(log, faults) {
+      const { card, close } = await openCardForCli(file, log, { faults: faults.hooks(), random: faults.random });
       try {
         card.powerOn(iface); // refuses an interface the card does not have
         card.powerOff();
@@ -127,6 +149,7 @@ export async function startServing(
   const basePort = parsePort(opts.port);
   if (opts.replay && (opts.card.length > 0 || opts.psam)) throw new UsageError('--replay serves a recorded session: it cannot be combined with --card or --psam');
   if (!opts.replay && opts.card.length === 0) throw new UsageError('--card <file> is required (repeat it to serve several cards), or --replay <session.jsonl>');
+  const faultSpecs = parseServeFaults(opts.fault);
   const devices = opts.replay ? await replayDevices(opts, log) : cardDevices(opts);
   if (basePort + devices.length - 1 > 65535) throw new UsageError('--port: not enough ports for all cards');
   const trace = traceLogger(opts.trace, [...opts.card, ...(opts.psam ? [opts.psam] : [])]);
@@ -143,22 +166,32 @@ export async function startServing(
   };
   try {
     // The cards on consecutive ports from --port, then the PSAM (always contact) on the next one.
+    const slotNumbers = devices.map((_, i) => (basePort + i >= VPCD_BASE_PORT ? basePort + i - VPCD_BASE_PORT : i));
+    const unknownSlot = faultSpecs.find((f) => f.slot !== undefined && !slotNumbers.includes(f.slot));
+    if (unknownSlot) throw new UsageError(`--fault ${formatFaultSpec(unknownSlot)}: no card is served in slot ${unknownSlot.slot} (slots: ${slotNumbers.join(', ')})`);
     for (const [i, device] of devices.entries()) {
       const { file, iface, what } = device;
       const port = basePort + i;
-      const slotNumber = port >= VPCD_BASE_PORT ? port - VPCD_BASE_PORT : i;
-      const { card, transport: raw, close } = await device.open(log.child({ card: file }));
+      const slotNumber = slotNumbers[i]!;
+      // A fault without slot= goes to every card (not the PSAM); slot=N to the device in that slot.
+      const faults = new CardFaults(faultSpecs.filter((f) => (f.slot === undefined ? what !== 'PSAM' : f.slot === slotNumber)));
+      const { card, transport: raw, close } = await device.open(log.child({ card: file }), faults);
       // Every exchange goes through the trace layer: to --trace's file, else to the log at debug level.
       const tracing = opts.trace
         ? traceLayer(trace.child({ slot: slotNumber, card: file }))
         : traceLayer(log.child({ slot: slotNumber }), { level: 'debug' });
       const transport = layered(raw, tracing);
       const slot = new CardSlot(card, iface, transport);
+      slot.faults = faults;
+      faults.attach({ remove: () => slot.remove(), insert: () => slot.insert(), powerOff: () => slot.powerOff() });
+      if (faults.plan.specs.length > 0) log.info({ slot: slotNumber, faults: faults.plan.list().map((f) => f.fault) }, `faults on slot ${slotNumber}: ${faults.plan.list().map((f) => f.fault).join(' ')}`);
       const client = new VpcdClient(slot, { host: opts.host, port, slot: slotNumber, log: log.child({ slot: slotNumber }), quickAck });
       served.push({
         file,
         client,
+        faults,
         close: async () => {
+          faults.dispose();
           await client.stop();
           if (card.powered) card.powerOff();
           await close();
@@ -185,11 +218,14 @@ export async function startServing(
         served.map((s) => ({
           slotNumber: s.client.slotNumber,
           state: () => ({ ...s.client.state(), card: s.file }),
-          insert: () => s.client.slot.insert(),
+          insert: () => {
+            s.faults.plan.insert();
+            s.client.slot.insert();
+          },
           remove: () => s.client.slot.remove(),
         })),
         address,
-        { log },
+        { log, routes: [...defaultRoutes, ...faultRoutes((n) => served.find((s) => s.client.slotNumber === n)?.faults)] },
       ).catch((err: Error) => {
         throw new FailureError(`--control ${opts.control}: ${err.message}`);
       });
@@ -214,6 +250,7 @@ export function register(program: Command): void {
     .addOption(new Option('--interface <iface>', 'interface pcscd sees').choices(['contact', 'contactless']).default('contact'))
     .option('--trace <file.jsonl>', 'write every APDU exchange as JSON lines to this file')
     .option('--control <port|socket>', 'control interface: TCP port on 127.0.0.1 or a Unix socket path (docs/control.md)')
+    .option('--fault <spec>', 'inject a fault (repeatable; e.g. sw:6A82,ins=B2  mute:at=3  powercut:2  random:42; see below)', (v: string, prev: string[] = []) => [...prev, v])
     .addOption(new Option('--log-level <level>', 'log level on stderr').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .addHelpText(
       'after',
@@ -235,6 +272,18 @@ Examples:
   sscard apdu --reader "Virtual PCD 00 01" 00B0960006         # the PSAM's 终端机编号 (EF16)
   sscard record --card card.json --out s.jsonl -- read --psam psam.json
   sscard serve --replay s.jsonl                              # the recorded card (and PSAM) answer as recorded
+
+Faults (--fault, repeatable; or POST /cards/:slot/faults on the control interface; docs/qa-conformance.md):
+  spec = kind[:main][,name=value…]; at=N the Nth command from now, ins=XX commands with that INS,
+  count=K how many times, slot=N which card (default: every --card).
+${Object.entries(FAULT_EFFECTS)
+  .filter(([k]) => k !== 'un')
+  .map(([k, e]) => `  ${k.padEnd(9)}${e}`)
+  .join('\n')}
+  sscard serve --card card.json --fault sw:6A82,ins=B2          # every READ RECORD answers 6A82
+  sscard serve --card card.json --fault powercut:1 --fault random:42
+  curl -X POST http://127.0.0.1:7000/cards/0/faults -d '"mute:at=2"'
+  curl -X DELETE http://127.0.0.1:7000/cards/0/faults
 
 With --replay, each recorded device (the card, then the PSAM if the session used one) gets a slot, on
 the interface and with the ATR it was recorded with. A command is answered by the next recorded

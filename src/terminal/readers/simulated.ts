@@ -7,7 +7,7 @@
  * a `SimulatedCard` as a reader holds a card, and nothing deeper.
  */
 import { TransportError, type Transport } from '../../apdu/transport.js';
-import type { SimulatedCard } from '../../card/index.js';
+import type { CardPowerLostError, SimulatedCard } from '../../card/index.js';
 import type { CardInterface } from '../../spec/card-interface.js';
 import { notConnected, type CardProtocol, type CardReader } from '../reader.js';
 
@@ -45,7 +45,15 @@ export class SimulatedReader implements CardReader {
         if (!(command instanceof Uint8Array)) throw new TypeError('transmit: command must be a Uint8Array');
         if (!this.connected) throw notConnected(this.name);
         if (!this.#card.powered) throw new TransportError(`${this.name}: the card is not powered (it was reset or removed)`);
-        return this.#card.transmit(command);
+        try {
+          return this.#card.transmit(command);
+        } catch (err) {
+          // A power cut at a fault point (QA, docs/card-os.md "Fault points"): the card answers nothing,
+          // as a card that lost power in the reader; the reader reports it like any lost card.
+          // (Recognised by name: a value import would load the whole card OS for PC/SC users too.)
+          if ((err as CardPowerLostError)?.name === 'CardPowerLostError') throw new TransportError(`${this.name}: the ${(err as Error).message}; it did not answer`);
+          throw err;
+        }
       },
     };
   }

@@ -323,6 +323,9 @@ export class PcscTransport implements Transport {
     binding.on('error', () => {
       /* reported through the failing operation */
     });
+    binding.on('status', (status: { atr?: Buffer }) => {
+      if (status?.atr && status.atr.length > 0) this.#atr = new Uint8Array(status.atr);
+    });
   }
 
   /** T=0 or T=1, as negotiated by the last connection. */
@@ -351,13 +354,10 @@ export class PcscTransport implements Transport {
         err ? reject(pcscError(`reconnecting to "${name}"`, err)) : resolve(p),
       );
     });
-    const getStatus = this.binding.get_status?.bind(this.binding);
-    if (getStatus) {
-      const atr = await withTimeout<Buffer | undefined>(`reading the ATR of "${name}"`, this.timeoutMs, (resolve, reject) => {
-        getStatus((err, _state, atr) => (err ? reject(pcscError(`reading the ATR of "${name}"`, err)) : resolve(atr)));
-      });
-      if (atr && atr.length > 0) this.#atr = new Uint8Array(atr);
-    }
+    // The ATR comes from the reader's status events (the binding's one status thread, started when the
+    // reader was listed). Calling get_status here would start one more native status thread per reset
+    // (node-pcsclite CardReader::GetStatus creates a thread each call); hundreds of them on one context
+    // stall pcsc-lite's context lock and, with it, later operations (seen with sscard conformance --reader).
     return this.atr;
   }
 
