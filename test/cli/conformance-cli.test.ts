@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { sscard, REPO } from '../e2e/helpers.js';
-import { digest, KNOWN_DEVIATIONS, profileFiles } from '../qa/conformance/fixtures.js';
+import { digest, profileFiles } from '../qa/conformance/fixtures.js';
 import { casesOf } from '../../src/qa/conformance/catalogue.js';
 import { SUITES } from '../../src/qa/conformance/types.js';
 
@@ -72,11 +72,13 @@ describe('sscard conformance: command line', () => {
   });
 
   it('a failed case exits 1 with one line after the report; --json carries every result', async () => {
-    const r = await sscard(['conformance', '--card', files.card, '--psam', files.psam, '--suite', 'pboc', '--json'], { timeoutMs: 120_000 });
+    // GET CHALLENGE answered 6985 by a fault: the one PBOC case that sends it fails, naming the status word
+    const r = await sscard(['conformance', '--card', files.card, '--psam', files.psam, '--suite', 'pboc', '--json', '--fault', 'sw:6985,ins=84'], { timeoutMs: 120_000 });
     expect(r.code).toBe(1);
-    expect(r.stderr.trim().split('\n').at(-1)).toBe(`sscard: ${KNOWN_DEVIATIONS.length} of 39 cases did not pass (${KNOWN_DEVIATIONS.length} failed, 0 errors)`);
+    expect(r.stderr.trim().split('\n').at(-1)).toBe('sscard: 1 of 39 cases did not pass (1 failed, 0 errors)');
     const report = JSON.parse(r.stdout);
-    expect(report.counts).toMatchObject({ total: 39, failed: KNOWN_DEVIATIONS.length });
+    expect(report.counts).toMatchObject({ total: 39, passed: 38, failed: 1 });
+    expect(report.results.find((x: { id: string }) => x.id === 'pboc.get-challenge')).toMatchObject({ outcome: 'failed', message: expect.stringMatching(/^step 2 \(GET CHALLENGE\): expected SW 9000, the card answered 6985 conditions of use not satisfied/) });
     expect(report.results.find((x: { id: string }) => x.id === 'pboc.oda.dda')).toMatchObject({ outcome: 'passed', suite: 'pboc', refs: expect.arrayContaining(['EMV 4.3 Book 3 §6.5.9']) });
   });
 });

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { request } from 'node:http';
 import { probePcscd, startPrivatePcscd, type TestPcscd } from './private-pcscd.js';
 import { Background, eventually, SSCARD, sscard as runSscard } from './helpers.js';
-import { ids, KNOWN_DEVIATIONS, messageOf, profileFiles } from '../qa/conformance/fixtures.js';
+import { ids, messageOf, profileFiles } from '../qa/conformance/fixtures.js';
 import type { RunReport } from '../../src/qa/conformance/types.js';
 
 const probe = probePcscd({ slots: 4 });
@@ -86,7 +86,7 @@ describe.skipIf(!probe.ok)('sscard conformance --reader against sscard serve (fa
   it('a good card through pcscd: at least 80 cases pass; only the known deviations fail; destructive and contactless cases are skipped, saying why', async () => {
     const { report } = await conformance(['--suite', 'ssse,psam,pki,pboc,qpboc']);
     expect(report.results.filter((r) => r.outcome === 'passed').length).toBeGreaterThanOrEqual(80);
-    expect(ids(report, 'failed', 'error')).toEqual(KNOWN_DEVIATIONS);
+    expect(ids(report, 'failed', 'error')).toEqual([]);
     expect(report.target).toMatch(/^reader ".*" \(contact\)$/);
     expect(messageOf(report, 'psam.card-block')).toMatch(/could block the card \(makes the card permanently unusable\): run with --destructive/);
     expect(messageOf(report, 'qpboc.ppse.select')).toMatch(/needs the contactless interface; the card in this reader answers on its contact interface/);

@@ -68,10 +68,3 @@ export function ids(report: RunReport, ...which: string[]): string[] {
 export function messageOf(report: RunReport, id: string): string {
   return report.results.find((r) => r.id === id)?.message ?? '';
 }
-
-/**
- * Where the simulated card departs from the standards, found by the suites (reported, not hidden):
- * - pboc.get-challenge: EMV 4.3 Book 3 §6.5.6 sends GET CHALLENGE with Le = 00 for 8 bytes; the card's
- *   OS takes only Le 04/08/10 (the LD/T 32.5 lengths) and answers 6700 in the payment application too.
- */
-export const KNOWN_DEVIATIONS = ['pboc.get-challenge'];
