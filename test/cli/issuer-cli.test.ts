@@ -7,29 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tlv } from '../../src/apdu/tlv/ber-tlv.js';
 import { openCardFile } from '../../src/card/index.js';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/run-cli.js';
 import { fixedClock, seededRandom } from '../../src/env.js';
 import { openIssuerHost } from '../../src/terminal/hosts/issuer/index.js';
 import { completionData, TestTerminal } from '../terminal/hosts/issuer/helpers/card.js';
 
 const bin = new URL('../../bin/sscard.js', import.meta.url).pathname;
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    const code = await main(['node', 'sscard', ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 describe('sscard issuer', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sscard-issuer-cli-'));
@@ -38,36 +25,36 @@ describe('sscard issuer', () => {
   let pan = '';
 
   it('open --card: reads PAN and EC figures from the card (no transaction), refuses a second account', async () => {
-    expect((await run('card', 'new', '--profile', 'shanghai', '--out', cardFile, '--seed', '7')).code).toBe(0);
-    const r = await run('issuer', 'open', '--card', cardFile, '--balance', '1000.00', '--state-dir', state);
+    expect((await runCli('card', 'new', '--profile', 'shanghai', '--out', cardFile, '--seed', '7')).code).toBe(0);
+    const r = await runCli('issuer', 'open', '--card', cardFile, '--balance', '1000.00', '--state-dir', state);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const m = /^opened account (\d{19}): balance 1000\.00, EC 0\.00 of 1000\.00, online PIN set\n$/.exec(r.out);
     expect(m).not.toBeNull();
     pan = m![1]!;
     expect(pan.startsWith('621234')).toBe(true);
-    const twice = await run('issuer', 'open', '--card', cardFile, '--state-dir', state);
+    const twice = await runCli('issuer', 'open', '--card', cardFile, '--state-dir', state);
     expect([twice.code, twice.err]).toEqual([1, `sscard: an account for PAN ${pan} exists already\n`]);
   });
 
   it('accounts: aligned columns; --json', async () => {
-    const r = await run('issuer', 'accounts', '--state-dir', state);
+    const r = await runCli('issuer', 'accounts', '--state-dir', state);
     const lines = r.out.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^PAN {18}holder {2}account {2}card {2}balance {2}available {2}EC {4}EC limit {2}PIN {2}scripts$/);
     expect(lines[1]).toMatch(new RegExp(`^${pan}  - {7}active {3}ok {4}1000\\.00  1000\\.00 {4}0\\.00  1000\\.00 {3}3/3  0$`));
-    const j = JSON.parse((await run('issuer', 'accounts', '--state-dir', state, '--json')).out);
+    const j = JSON.parse((await runCli('issuer', 'accounts', '--state-dir', state, '--json')).out);
     expect(j).toMatchObject([{ pan, balance: 100_000, available: 100_000, ecBalance: 0, status: 'active' }]);
     expect(JSON.stringify(j)).not.toMatch(/pinHash|pinSalt/);
   });
 
   it('load: queued and held; bad amounts are one-line usage errors; too much is refused', async () => {
-    const r = await run('issuer', 'load', pan, '--amount', '200.00', '--state-dir', state);
+    const r = await runCli('issuer', 'load', pan, '--amount', '200.00', '--state-dir', state);
     expect(r.out).toBe(`queued EC load of 200.00 for ${pan} (script #1): delivered to the card with its next online transaction (sscard pay … online), in the issuer scripts of the answer\n`);
     for (const bad of ['12.345', '-5', 'abc', '0']) {
-      const b = await run('issuer', 'load', pan, '--amount', bad, '--state-dir', state);
+      const b = await runCli('issuer', 'load', pan, '--amount', bad, '--state-dir', state);
       expect([b.code, b.err]).toEqual([2, `sscard: --amount must be a positive amount in yuan with at most two decimals (e.g. 100.00), got "${bad}"\n`]);
     }
-    const much = await run('issuer', 'load', pan, '--amount', '900.00', '--state-dir', state);
+    const much = await runCli('issuer', 'load', pan, '--amount', '900.00', '--state-dir', state);
     expect([much.code, much.err]).toEqual([1, 'sscard: not enough funds for an EC load of 900.00: 800.00 available\n']);
   });
 
@@ -89,12 +76,12 @@ describe('sscard issuer', () => {
     await host.complete({ transactionId: 'pos-1-0001', cardApproved: true, iccData: completionData(gac2, scripts.results) });
     await host.close();
 
-    const j = JSON.parse((await run('issuer', 'show', pan, '--state-dir', state, '--json')).out);
+    const j = JSON.parse((await runCli('issuer', 'show', pan, '--state-dir', state, '--json')).out);
     expect(j.account).toMatchObject({ balance: 100_000 - 1250 - 20_000, ecBalance: 20_000, pendingEcLoads: 0, lastOnlineAtc: 1 });
     expect(j.transactions[0]).toMatchObject({ id: 'pos-1-0001', status: 'posted', responseCode: '00' });
     expect(j.transactions[0].fingerprint).toBeUndefined();
     expect(j.scripts[0]).toMatchObject({ id: 1, status: 'done', command: { kind: 'ec-load', amount: 20_000 } });
-    const text = (await run('issuer', 'show', pan, '--state-dir', state)).out;
+    const text = (await runCli('issuer', 'show', pan, '--state-dir', state)).out;
     expect(text).toContain(`account    ${pan}`);
     expect(text).toContain('balance    787.50 (currency 0156)   held 0.00   EC loads pending 0.00   available 787.50');
     expect(text).toContain("EC ledger  200.00 of 1000.00 (the card's EC balance limit)");
@@ -104,17 +91,17 @@ describe('sscard issuer', () => {
   });
 
   it('block / unblock the card and the account; scripts; clear errors', async () => {
-    expect((await run('issuer', 'block', pan, '--card', '--state-dir', state)).out).toBe(`${pan}: card blocked at the host\n`);
-    expect(JSON.parse((await run('issuer', 'show', pan, '--state-dir', state, '--json')).out).account.cardBlocked).toBe(true);
-    expect((await run('issuer', 'unblock', pan, '--card', '--script', '--state-dir', state)).err).toBe('sscard: CARD BLOCK cannot be undone by script (EMV Book 3 §10.10): unblock the card at the host only\n');
-    expect((await run('issuer', 'unblock', pan, '--card', '--state-dir', state)).code).toBe(0);
-    expect((await run('issuer', 'block', pan, '--script', '--state-dir', state)).out).toMatch(/: account blocked; script queued/);
-    expect((await run('issuer', 'unblock', pan, '--state-dir', state)).out).toBe(`${pan}: account active\n`);
-    expect((await run('issuer', 'script', pan, 'pin-change', '--state-dir', state)).err).toBe('sscard: pin-change needs --new-pin with 4 to 12 digits\n');
-    const q = await run('issuer', 'script', pan, 'put-data', '--tag', '9F78', '--value', '300.00', '--state-dir', state);
+    expect((await runCli('issuer', 'block', pan, '--card', '--state-dir', state)).out).toBe(`${pan}: card blocked at the host\n`);
+    expect(JSON.parse((await runCli('issuer', 'show', pan, '--state-dir', state, '--json')).out).account.cardBlocked).toBe(true);
+    expect((await runCli('issuer', 'unblock', pan, '--card', '--script', '--state-dir', state)).err).toBe('sscard: CARD BLOCK cannot be undone by script (EMV Book 3 §10.10): unblock the card at the host only\n');
+    expect((await runCli('issuer', 'unblock', pan, '--card', '--state-dir', state)).code).toBe(0);
+    expect((await runCli('issuer', 'block', pan, '--script', '--state-dir', state)).out).toMatch(/: account blocked; script queued/);
+    expect((await runCli('issuer', 'unblock', pan, '--state-dir', state)).out).toBe(`${pan}: account active\n`);
+    expect((await runCli('issuer', 'script', pan, 'pin-change', '--state-dir', state)).err).toBe('sscard: pin-change needs --new-pin with 4 to 12 digits\n');
+    const q = await runCli('issuer', 'script', pan, 'put-data', '--tag', '9F78', '--value', '300.00', '--state-dir', state);
     expect(q.out).toMatch(/^queued PUT DATA 9F78 = 300\.00 for \d+ \(script #3\)/);
-    expect((await run('issuer', 'cancel-script', '3', '--state-dir', state)).out).toBe('script #3 (PUT DATA 9F78 = 300.00) cancelled\n');
-    expect((await run('issuer', 'cancel-script', '3', '--state-dir', state)).err).toBe('sscard: script 3 is cancelled; only a queued script can be cancelled\n');
+    expect((await runCli('issuer', 'cancel-script', '3', '--state-dir', state)).out).toBe('script #3 (PUT DATA 9F78 = 300.00) cancelled\n');
+    expect((await runCli('issuer', 'cancel-script', '3', '--state-dir', state)).err).toBe('sscard: script 3 is cancelled; only a queued script can be cancelled\n');
   });
 
   it('usage errors exit 2, refusals exit 1, one line each', async () => {
@@ -127,32 +114,32 @@ describe('sscard issuer', () => {
       [['issuer', 'open', '--pan', pan, '--pin', '12', '--state-dir', state], 2, 'sscard: --pin must be 4 to 12 digits\n'],
       [['issuer', 'show', '6212340000000000000', '--state-dir', state], 1, 'sscard: no account for PAN 6212340000000000000\n'],
     ];
-    for (const [args, code, err] of cases) expect(await run(...args)).toEqual({ code, out: '', err });
+    for (const [args, code, err] of cases) expect(await runCli(...args)).toEqual({ code, out: '', err });
     const bad = join(dir, 'keys.json');
     writeFileSync(bad, '{"issuerKeys": []}');
-    const k = await run('issuer', 'open', '--pan', '6212340000000000000', '--issuer-keys', bad, '--state-dir', state);
+    const k = await runCli('issuer', 'open', '--pan', '6212340000000000000', '--issuer-keys', bad, '--state-dir', state);
     expect(k.code).toBe(2);
     expect(k.err).toMatch(/^sscard: keys\.json: not a valid issuer key file: issuerKeys: /);
-    const card = await run('issuer', 'open', '--card', join(dir, 'missing.json'), '--state-dir', state);
+    const card = await runCli('issuer', 'open', '--card', join(dir, 'missing.json'), '--state-dir', state);
     expect(card.code).not.toBe(0);
     expect(card.err.split('\n')).toHaveLength(2);
   });
 
   it('--help teaches, with examples', async () => {
-    const h = await run('issuer', 'open', '--help');
+    const h = await runCli('issuer', 'open', '--help');
     expect(h.out).toContain('sscard issuer open --card card.json --balance 1000.00');
     expect(h.out).toContain('--issuer-keys <file>');
-    expect((await run('issuer', 'load', '--help')).out).toContain('delivered to the card with its next online transaction');
+    expect((await runCli('issuer', 'load', '--help')).out).toContain('delivered to the card with its next online transaction');
   });
 
   it('three processes (two children and this one) deposit on the same database at once: every deposit counted', async () => {
     const exec = promisify(execFile);
-    const before = JSON.parse((await run('issuer', 'show', pan, '--state-dir', state, '--json')).out).account.balance as number;
+    const before = JSON.parse((await runCli('issuer', 'show', pan, '--state-dir', state, '--json')).out).account.balance as number;
     await Promise.all([
       ...['1.00', '2.00'].map((a) => exec('node', [bin, 'issuer', 'deposit', pan, '--amount', a, '--state-dir', state])),
-      run('issuer', 'deposit', pan, '--amount', '3.00', '--state-dir', state),
+      runCli('issuer', 'deposit', pan, '--amount', '3.00', '--state-dir', state),
     ]);
-    const after = JSON.parse((await run('issuer', 'show', pan, '--state-dir', state, '--json')).out).account.balance as number;
+    const after = JSON.parse((await runCli('issuer', 'show', pan, '--state-dir', state, '--json')).out).account.balance as number;
     expect(after - before).toBe(600);
   });
 });

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/run-cli.js';
 import { cutWord, errorLine, escapeText, jsonText } from '../../src/cli/output.js';
 
 const bin = new URL('../../bin/sscard.js', import.meta.url).pathname;
@@ -15,20 +15,6 @@ const holders = new URL('../../fixtures/holders/', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'sscard-plumbing-'));
 const card = join(dir, 'card.json');
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string | Uint8Array) => ((out += String(s)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => ((err += String(s)), true)) as typeof process.stderr.write;
-  try {
-    return { code: await main(['node', 'sscard', ...args]), out, err };
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-  }
-}
 const spawnCli = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 30_000 });
 /** Exactly one line, starting with "sscard: ". */
 const ONE_LINE = /^sscard: [^\n]+\n$/;
@@ -45,7 +31,7 @@ describe('usage errors: exit 2, one line', () => {
     [['card'], 'sscard: missing command after "sscard card": new, show, cert (see sscard card --help)\n'],
     [['apdu', '00A4'], 'sscard: APDU 1 ("00A4"): command APDU: 2 byte(s), a header needs 4\n'],
   ] as Array<[string[], string | RegExp]>)('sscard %j', async (args, message) => {
-    const r = await run(...args);
+    const r = await runCli(...args);
     if (typeof message === 'string') expect(r.err).toBe(message);
     else expect(r.err).toMatch(message);
     expect(r.code).toBe(2);
@@ -65,11 +51,11 @@ describe('usage errors: exit 2, one line', () => {
   });
 
   it('--help and --version exit 0 and document the exit codes', async () => {
-    const help = await run('--help');
+    const help = await runCli('--help');
     expect(help.code).toBe(0);
     expect(help.out).toMatch(/Exit codes: 0 success; 1 failure .*; 2 usage/s);
-    expect((await run('--version')).code).toBe(0);
-    expect((await run('apdu', '--help')).out).toMatch(/2 for usage/);
+    expect((await runCli('--version')).code).toBe(0);
+    expect((await runCli('apdu', '--help')).out).toMatch(/2 for usage/);
   });
 });
 
@@ -78,7 +64,7 @@ describe('failures: exit 1, one line, the same from every command', () => {
     const bad = join(dir, 'corrupt.json');
     writeFileSync(bad, '{"format":"sscard-card-image","version":1,"mf":');
     for (const args of [['apdu', '--card', bad, '00A4040000'], ['card', 'show', bad], ['card', 'cert', bad]]) {
-      const r = await run(...args);
+      const r = await runCli(...args);
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.err).toMatch(ONE_LINE);
       expect(r.err).toMatch(/corrupt\.json is not a card image: not valid JSON/);
@@ -86,21 +72,21 @@ describe('failures: exit 1, one line, the same from every command', () => {
   });
 
   it('an image with an impossible field names it, from every command', async () => {
-    const r0 = await run('card', 'new', '--profile', 'shanghai', '--seed', '1', '--out', card, '--force');
+    const r0 = await runCli('card', 'new', '--profile', 'shanghai', '--seed', '1', '--out', card, '--force');
     expect(r0.code).toBe(0);
     const image = JSON.parse(readFileSync(card, 'utf8'));
     image.apps.pboc.ec.balance = 250_000;
     const bad = join(dir, 'impossible.json');
     writeFileSync(bad, JSON.stringify(image));
     for (const args of [['apdu', '--card', bad, '00A4040000'], ['card', 'show', bad]]) {
-      const r = await run(...args);
+      const r = await runCli(...args);
       expect(r.code).toBe(1);
       expect(r.err).toMatch(/^sscard: (card )?\S*impossible\.json: apps\.pboc\.ec\.balance: 250000 exceeds the balance limit 100000\n$/);
     }
   });
 
   it('a missing card file', async () => {
-    const r = await run('apdu', '--card', join(dir, 'nope.json'), '00A4040000');
+    const r = await runCli('apdu', '--card', join(dir, 'nope.json'), '00A4040000');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^sscard: card \S*nope\.json: no such file \(create one with: sscard card new --profile shanghai --out \S*nope\.json\)\n$/);
   });
@@ -109,12 +95,12 @@ describe('failures: exit 1, one line, the same from every command', () => {
 describe('output is escaped, arguments are cut', () => {
   it('a 120 KB argument is not echoed whole', async () => {
     const huge = `${'00'.repeat(60_000)}G`;
-    const r = await run('apdu', '--card', card, huge);
+    const r = await runCli('apdu', '--card', card, huge);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(ONE_LINE);
     expect(r.err.length).toBeLessThan(400);
     expect(r.err).toContain('…(120001 characters)');
-    const opt = await run('apdu', `--${'x'.repeat(100_000)}`, '00A4040000');
+    const opt = await runCli('apdu', `--${'x'.repeat(100_000)}`, '00A4040000');
     expect(opt.code).toBe(2);
     expect(opt.err).toMatch(ONE_LINE);
     expect(opt.err.length).toBeLessThan(400);
@@ -126,14 +112,14 @@ describe('output is escaped, arguments are cut', () => {
     const file = join(dir, 'evil-holder.json');
     writeFileSync(file, JSON.stringify(holder));
     const out = join(dir, 'evil.json');
-    const made = await run('card', 'new', '--profile', 'shanghai', '--holder', file, '--out', out, '--force');
+    const made = await runCli('card', 'new', '--profile', 'shanghai', '--holder', file, '--out', out, '--force');
     expect(made.code).toBe(0);
     expect(made.out).not.toMatch(/[\u0000-\u0008\u001b\u007f]/);
     expect(made.out).toContain('李\\x1b[31m红');
-    const shown = await run('card', 'show', out);
+    const shown = await runCli('card', 'show', out);
     expect(shown.out).not.toMatch(/[\u0000-\u0008\u001b\u007f]/);
     expect(shown.out).toContain('李\\x1b[31m红');
-    const json = await run('card', 'show', out, '--json');
+    const json = await runCli('card', 'show', out, '--json');
     expect(json.out).not.toMatch(/[\u0000-\u0008\u001b\u007f]/);
     expect(JSON.parse(json.out).items.find((i: { key: string }) => i.key === 'name').value).toMatch(/^李\u001b\[31m红/);
   });
@@ -171,20 +157,20 @@ describe('item 7: output files', () => {
     const link = join(dir, 'link.jsonl');
     symlinkSync(card, link);
     for (const [option, path] of [['--trace', card], ['--trace', link], ['--log-file', card], ['--log-file', link]] as const) {
-      const r = await run('apdu', '--card', card, option, path, '00A4040008A000000333010101');
+      const r = await runCli('apdu', '--card', card, option, path, '00A4040008A000000333010101');
       expect(r.code, `${option} ${path}`).toBe(2);
       expect(r.err).toBe(`sscard: ${option} ${path}: that is the card image ${card}; write the ${option === '--trace' ? 'trace' : 'log'} to another file\n`);
     }
-    const serve = await run('serve', '--card', card, '--trace', link, '--port', '1');
+    const serve = await runCli('serve', '--card', card, '--trace', link, '--port', '1');
     expect(serve.code).toBe(2);
-    const made = await run('card', 'new', '--profile', 'shanghai', '--out', card, '--force', '--log-file', link);
+    const made = await runCli('card', 'new', '--profile', 'shanghai', '--out', card, '--force', '--log-file', link);
     expect(made.code).toBe(2);
     expect(readFileSync(card, 'utf8')).toBe(before);
   });
 
   it('a usable --trace gets the exchanges as JSON lines, mode 0600', async () => {
     const trace = join(dir, 'trace.jsonl');
-    const r = await run('apdu', '--card', card, '--trace', trace, '00A4040008A000000333010101');
+    const r = await runCli('apdu', '--card', card, '--trace', trace, '00A4040008A000000333010101');
     expect(r.code).toBe(0);
     const lines = readFileSync(trace, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines[0].command).toBe('00A4040008A000000333010101');

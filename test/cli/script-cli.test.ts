@@ -5,21 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/run-cli.js';
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    return { code: await main(['node', 'sscard', ...args]), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 const holder = JSON.parse(readFileSync(new URL('../../fixtures/holders/shanghai-li.json', import.meta.url), 'utf8')) as { idNumber: string; cardNumber?: string };
 const dir = mkdtempSync(join(tmpdir(), 'sscard-script-cli-'));
@@ -33,13 +21,13 @@ const hasXmllint = spawnSync('xmllint', ['--version']).status === 0;
 
 describe('sscard script', () => {
   beforeAll(async () => {
-    const made = await run('card', 'new', '--profile', 'shanghai', '--holder', 'fixtures/holders/shanghai-li.json', '--out', card);
+    const made = await runCli('card', 'new', '--profile', 'shanghai', '--holder', 'fixtures/holders/shanghai-li.json', '--out', card);
     expect(made.code, made.err).toBe(0);
   });
 
   it('runs the fixture scripts: every expectation holds, exit 0', async () => {
     for (const f of ['fixtures/scripts/ssse-basic.txt', 'fixtures/scripts/ssse-pin.txt']) {
-      const r = await run('script', f, '--card', card);
+      const r = await runCli('script', f, '--card', card);
       expect(r.code, `${f}\n${r.out}\n${r.err}`).toBe(0);
       expect(r.out).toMatch(new RegExp(`${f}: \\d+ steps, \\d+ checked: \\d+ passed\\n$`));
       expect(r.err).toBe('');
@@ -48,7 +36,7 @@ describe('sscard script', () => {
 
   it('prints each exchange decoded, and the captured variables', async () => {
     const f = script('capture.txt', `00A404000F7378312E73682EC9E7BBE1B1A3D5CF\n#< * 90 00\n00 B2 08 30 00\n< 08 12 {id:18} 90 00\n`);
-    const r = await run('script', f, '--card', card);
+    const r = await runCli('script', f, '--card', card);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('READ RECORD 读记录  first record with tag 08 of SFI 06 (EF06 持卡人基本信息 cardholder data)');
     expect(r.out).toContain(`08 social security number 社会保障号码: ${Buffer.from(holder.idNumber).toString('hex').toUpperCase()} = "${holder.idNumber}"`);
@@ -57,13 +45,13 @@ describe('sscard script', () => {
 
   it('a mismatch: exit 1, one line on stderr naming the line, expected and got, decoded', async () => {
     const f = script('bad.txt', '00A404000F7378312E73682EC9E7BBE1B1A3D5CF\n00 A4 00 00 02 DF 04\n00B2012C00\n< * 90 00\n0084000008\n');
-    const r = await run('script', f, '--card', card);
+    const r = await runCli('script', f, '--card', card);
     expect(r.code).toBe(1);
     expect(r.err).toBe(
       `sscard: ${f} line 4: READ RECORD of line 3: expected "< * 90 00", got 6982 (6982 security status not satisfied (安全状态不满足)): status word: expected 9000, got 6982\n`,
     );
     expect(r.out).toContain('skipped (not run: stopped at the mismatch of line 4)');
-    const going = await run('script', f, '--card', card, '--keep-going');
+    const going = await runCli('script', f, '--card', card, '--keep-going');
     expect(going.code).toBe(1);
     expect(going.out).toMatch(/GET CHALLENGE/);
   });
@@ -76,20 +64,20 @@ describe('sscard script', () => {
     ];
     for (const [text, message] of cases) {
       const f = script('syntax.txt', text);
-      const r = await run('script', f, '--card', card);
+      const r = await runCli('script', f, '--card', card);
       expect(r.code, r.err).toBe(2);
       expect(r.err).toMatch(new RegExp(`^sscard: ${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} ${message.source}`));
       expect(r.err.split('\n')).toHaveLength(2);
       expect(r.out).toBe('');
     }
-    expect((await run('script', join(dir, 'missing.txt'), '--card', card)).err).toMatch(/missing\.txt: no such file/);
-    expect((await run('script', 'fixtures/scripts/ssse-basic.txt')).err).toMatch(/--card <file> or --reader/);
-    expect((await run('script', 'fixtures/scripts/ssse-basic.txt', '--card', card, '--var', 'x=ABC')).err).toMatch(/--var x=ABC: expected name=HEX/);
+    expect((await runCli('script', join(dir, 'missing.txt'), '--card', card)).err).toMatch(/missing\.txt: no such file/);
+    expect((await runCli('script', 'fixtures/scripts/ssse-basic.txt')).err).toMatch(/--card <file> or --reader/);
+    expect((await runCli('script', 'fixtures/scripts/ssse-basic.txt', '--card', card, '--var', 'x=ABC')).err).toMatch(/--var x=ABC: expected name=HEX/);
   });
 
   it('--var sets a variable; --json gives the run', async () => {
     const f = script('var.txt', '00A404000F7378312E73682EC9E7BBE1B1A3D5CF\n00 A4 00 00 02 DF 04\n00 20 00 00 03 {pin}\n< 90 00\n');
-    const r = await run('script', f, '--card', card, '--var', 'pin=123456', '--json');
+    const r = await runCli('script', f, '--card', card, '--var', 'pin=123456', '--json');
     expect(r.code, r.err).toBe(0);
     const json = JSON.parse(r.out) as { ok: boolean; steps: Array<{ command: string; outcome: string }>; variables: Record<string, string> };
     expect(json.ok).toBe(true);
@@ -100,7 +88,7 @@ describe('sscard script', () => {
   it.skipIf(!hasXmllint)('--junit writes a report that validates against the published JUnit schemas', async () => {
     const f = script('junit.txt', '00A404000F7378312E73682EC9E7BBE1B1A3D5CF\n#< * 90 00\n00 A4 00 00 02 DF 04\n00B2012C00\n< * 90 00\n');
     const xml = join(dir, 'out', 'junit.xml');
-    const r = await run('script', f, '--card', card, '--junit', xml, '--keep-going');
+    const r = await runCli('script', f, '--card', card, '--junit', xml, '--keep-going');
     expect(r.code).toBe(1);
     const text = readFileSync(xml, 'utf8');
     expect(text).toMatch(/<testsuite name="[^"]*junit\.txt" package="[^"]*" id="0" tests="3" failures="1" errors="0" skipped="0"/);

@@ -31,6 +31,7 @@ import { parseScaled } from '../../terminal/hosts/medical-insurance/decimal.js';
 import { loggerFor } from '../logging.js';
 import { UserError } from '../errors.js';
 import { writeJson, writeOut } from '../output.js';
+import { untilSignal } from '../signals.js';
 
 interface CommonOptions {
   stateDir: string;
@@ -434,17 +435,4 @@ function showText(v: PersonView): string {
     out += `${columns(rows, new Set([3, 4, 5, 6]))}\n`;
   }
   return out;
-}
-
-/** Waits for SIGINT or SIGTERM once; returns the signal name. */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (sig: NodeJS.Signals) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(sig);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
 }

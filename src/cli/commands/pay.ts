@@ -10,14 +10,18 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { TransportError } from '../../apdu/transport.js';
 import { systemClock, systemRandom } from '../../env.js';
+import type { Logger } from '../../log.js';
+import type { CardInterface } from '../../spec/card-interface.js';
 import { loadTerminalConfig, TerminalConfigError, type TerminalConfig } from '../../terminal/config/terminal-config.js';
+import type { IssuerHost } from '../../terminal/hosts/issuer/index.js';
 import { DEFAULT_STATE_DIR } from '../../terminal/hosts/storage/sqlite.js';
 import type { PinPad } from '../../terminal/kernels/context.js';
 import type { KernelResult } from '../../terminal/kernels/outcome.js';
 import { runPbocContact } from '../../terminal/kernels/pboc-contact/kernel.js';
 import { runQpboc } from '../../terminal/kernels/qpboc/kernel.js';
 import { FileTornStore } from '../../terminal/kernels/qpboc/torn-transaction.js';
-import { ExitCode, UserError } from '../errors.js';
+import type { CardReader } from '../../terminal/reader.js';
+import { ExitCode, FailureError, UsageError, UserError } from '../errors.js';
 import { renderPayment, yuan } from '../format/payment.js';
 import { loggerFor } from '../logging.js';
 import { writeJson, writeOut } from '../output.js';
@@ -51,6 +55,42 @@ export function terminalConfigFor(file: string | undefined): TerminalConfig {
   } catch (err) {
     if (err instanceof TerminalConfigError) throw new UserError(err.message);
     throw err;
+  }
+}
+
+/**
+ * Checks `--pin` when given: 4 to 12 digits, what the PIN block of VERIFY can carry (EMV Book 3 §6.5.12).
+ * @throws UsageError (exit 2) for anything else
+ */
+export function checkPinOption(pin: string | undefined): void {
+  if (pin !== undefined && !/^[0-9]{4,12}$/.test(pin)) throw new UsageError('--pin: 4 to 12 digits');
+}
+
+/**
+ * The session of one payment command (`sscard pay`, `sscard quickpay`): opens the issuer host, then the
+ * card (and PSAM) the options name with the card on `iface`, runs `payment` on them, and closes the
+ * readers, then the host, whatever happens. A reader failing mid-way (a `TransportError`) ends the
+ * command with one line naming the reader, exit 1.
+ */
+export async function withPaymentSession<T>(
+  opts: ReaderOptionValues & IssuerOptionValues,
+  iface: CardInterface,
+  log: Logger,
+  payment: (card: CardReader, issuer: IssuerHost) => Promise<T>,
+): Promise<T> {
+  const issuer = openIssuerForCli(opts, log);
+  try {
+    const readers = await openReaders({ ...opts, interface: iface }, { log });
+    try {
+      return await payment(readers.card, issuer);
+    } catch (err) {
+      if (err instanceof TransportError) throw new FailureError(`${readers.card.name}: ${err.message}`);
+      throw err;
+    } finally {
+      await readers.close();
+    }
+  } finally {
+    await issuer.close();
   }
 }
 
@@ -128,30 +168,18 @@ Examples:
 
 async function pay(opts: PayOptions, cmd: Command): Promise<void> {
   const amount = parseAmount(opts.amount);
-  if (opts.pin !== undefined && !/^[0-9]{4,12}$/.test(opts.pin)) throw new UserError('--pin: 4 to 12 digits');
+  checkPinOption(opts.pin);
   const config = terminalConfigFor(opts.terminal);
   const contactless = Boolean(opts.contactless) || opts.interface === 'contactless';
   const log = loggerFor(cmd);
   const stateDir = opts.stateDir ?? DEFAULT_STATE_DIR;
-  const issuer = openIssuerForCli(opts, log);
-  let result: KernelResult;
-  try {
-    const readers = await openReaders({ ...opts, interface: contactless ? 'contactless' : 'contact' }, { log });
-    try {
-      const deps = { config, issuer, pinPad: cliPinPad(opts.pin), clock: systemClock, random: systemRandom, log: log.child({ kernel: contactless ? 'qpboc' : 'pboc' }) };
-      const request = { amount, ...(opts.forceOnline ? { forceOnline: true } : {}) };
-      result = contactless
-        ? await runQpboc(readers.card.transport, request, { ...deps, torn: FileTornStore.inStateDir(stateDir) })
-        : await runPbocContact(readers.card.transport, request, deps);
-    } catch (err) {
-      if (err instanceof TransportError) throw new UserError(`${readers.card.name}: ${err.message}`, 1);
-      throw err;
-    } finally {
-      await readers.close();
-    }
-  } finally {
-    await issuer.close();
-  }
+  const result: KernelResult = await withPaymentSession(opts, contactless ? 'contactless' : 'contact', log, async (card, issuer) => {
+    const deps = { config, issuer, pinPad: cliPinPad(opts.pin), clock: systemClock, random: systemRandom, log: log.child({ kernel: contactless ? 'qpboc' : 'pboc' }) };
+    const request = { amount, ...(opts.forceOnline ? { forceOnline: true } : {}) };
+    return contactless
+      ? await runQpboc(card.transport, request, { ...deps, torn: FileTornStore.inStateDir(stateDir) })
+      : await runPbocContact(card.transport, request, deps);
+  });
   if (opts.json) writeJson({ ...result, amountYuan: yuan(result.amount) });
   else writeOut(renderPayment(result));
   if (result.outcome !== 'APPROVED') throw new ExitCode(3);

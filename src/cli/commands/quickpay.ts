@@ -9,20 +9,19 @@
  * reader or state failure; 2 usage.
  */
 import type { Command } from 'commander';
-import { TransportError } from '../../apdu/transport.js';
 import { systemClock, systemRandom } from '../../env.js';
 import { quickPay } from '../../terminal/flows/quick-pay.js';
 import { DEFAULT_STATE_DIR } from '../../terminal/hosts/storage/sqlite.js';
 import { FileTornStore } from '../../terminal/kernels/qpboc/torn-transaction.js';
-import { ExitCode, FailureError, UsageError } from '../errors.js';
+import { ExitCode } from '../errors.js';
 import { renderPayment, yuan } from '../format/payment.js';
-import { addIssuerOptions, ISSUER_HELP, openIssuerForCli, type IssuerOptionValues } from '../issuer-options.js';
+import { addIssuerOptions, ISSUER_HELP, type IssuerOptionValues } from '../issuer-options.js';
 import { loggerFor } from '../logging.js';
 import { writeJson, writeOut } from '../output.js';
-import { addReaderOptions, openReaders, readerHelp, type ReaderOptionValues } from '../reader-options.js';
+import { addReaderOptions, readerHelp, type ReaderOptionValues } from '../reader-options.js';
 import { exitWhenDone } from '../transport-options.js';
 import { clockOf } from './centre.js';
-import { cliPinPad, parseAmount, terminalConfigFor } from './pay.js';
+import { checkPinOption, cliPinPad, parseAmount, terminalConfigFor, withPaymentSession } from './pay.js';
 
 interface QuickPayOptions extends ReaderOptionValues, IssuerOptionValues {
   amount: string;
@@ -82,28 +81,16 @@ Examples:
 
 async function run(opts: QuickPayOptions, cmd: Command): Promise<void> {
   const amount = parseAmount(opts.amount);
-  if (opts.pin !== undefined && !/^[0-9]{4,12}$/.test(opts.pin)) throw new UsageError('--pin: 4 to 12 digits');
+  checkPinOption(opts.pin);
   const terminal = terminalConfigFor(opts.terminal);
   const log = loggerFor(cmd);
   const clock = opts.now ? clockOf(opts.now) : systemClock;
-  const issuer = openIssuerForCli(opts, log);
-  let result;
-  try {
-    const readers = await openReaders({ ...opts, interface: 'contactless' }, { log });
-    try {
-      result = await quickPay(
-        { reader: readers.card, amount, ...(opts.contactFallback ? { contactFallback: true } : {}) },
-        { issuer, terminal, clock, random: systemRandom, log, pinPad: cliPinPad(opts.pin), torn: FileTornStore.inStateDir(opts.stateDir ?? DEFAULT_STATE_DIR) },
-      );
-    } catch (err) {
-      if (err instanceof TransportError) throw new FailureError(`${readers.card.name}: ${err.message}`);
-      throw err;
-    } finally {
-      await readers.close();
-    }
-  } finally {
-    await issuer.close();
-  }
+  const result = await withPaymentSession(opts, 'contactless', log, (card, issuer) =>
+    quickPay(
+      { reader: card, amount, ...(opts.contactFallback ? { contactFallback: true } : {}) },
+      { issuer, terminal, clock, random: systemRandom, log, pinPad: cliPinPad(opts.pin), torn: FileTornStore.inStateDir(opts.stateDir ?? DEFAULT_STATE_DIR) },
+    ),
+  );
   if (opts.json) writeJson({ ...result, amountYuan: yuan(amount) });
   else {
     const lines = [`快捷支付 QUICK PAYMENT  ${OUTCOME_WORDS[result.outcome]}${result.approvedBy ? ` (${result.approvedBy === 'online' ? '联机 online' : '脱机 offline'})` : ''}  CNY ${yuan(amount)}`];

@@ -22,6 +22,7 @@ import type { Transport } from '../../apdu/transport.js';
 import { recordedDevices, ReplayCard, ReplayError, type RecordedDevice } from '../../qa/record/replay.js';
 import { readTraceFile, TraceFileError } from '../../qa/trace/trace-file.js';
 import { FailureError, UsageError } from '../errors.js';
+import { untilSignal } from '../signals.js';
 import { openCardForCli, traceLogger } from '../transport-options.js';
 
 interface ServeOptions {
@@ -69,19 +70,6 @@ export function parseServeFaults(values: readonly string[] = []): FaultSpec[] {
 function parsePort(text: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 65535) throw new UsageError(`--port: expected 1..65535, got "${text}"`);
   return Number(text);
-}
-
-/** Waits for SIGINT or SIGTERM once; returns the signal name. */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (sig: NodeJS.Signals) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(sig);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
 }
 
 /** Something to put into a vpcd slot: a card image, a PSAM image or a recorded device. */

@@ -41,22 +41,8 @@ export function recordingReader(reader: CardReader, log: Logger): CardReader {
     ...(reader.protocol ? { protocol: reader.protocol } : {}),
     reader: reader.name,
   });
-  return {
-    get name() {
-      return reader.name;
-    },
-    get connected() {
-      return reader.connected;
-    },
-    get interface() {
-      return reader.interface;
-    },
-    get protocol() {
-      return reader.protocol;
-    },
-    get atr() {
-      return reader.atr;
-    },
+  // The layered reader reads name, state and transport through; only the power operations are recorded.
+  const recorded: Pick<CardReader, 'connect' | 'reset' | 'disconnect'> = {
     async connect(iface) {
       const atr = await reader.connect(iface);
       logConnect(log, connectRecord());
@@ -72,8 +58,6 @@ export function recordingReader(reader: CardReader, log: Logger): CardReader {
       await reader.disconnect();
       if (was) log.info({}, 'disconnect');
     },
-    get transport() {
-      return layered.transport;
-    },
   };
+  return Object.assign(layered, recorded);
 }

@@ -11,7 +11,7 @@ import { fromHex, toHex } from '../../../src/apdu/bytes.js';
 import { fixedClock, seededRandom } from '../../../src/env.js';
 import { silentLogger } from '../../../src/log.js';
 import { CardImageError, CardSaveError, FileCardStore, createCard, openCardFile } from '../../../src/card/index.js';
-import { main } from '../../../src/cli/main.js';
+import { runCli } from '../../helpers/run-cli.js';
 import { testImage } from '../runtime/fixture.js';
 import { personalised } from './mutation-harness.js';
 
@@ -32,20 +32,6 @@ function shanghaiCard(d: string, name = 'c.json'): string {
   return path;
 }
 
-async function runMain(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string | Uint8Array) => ((out += String(s)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => ((err += String(s)), true)) as typeof process.stderr.write;
-  try {
-    return { code: await main(['node', 'sscard', ...args]), out, err };
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-  }
-}
 
 describe('item 1: a short write (full disk, ulimit -f) leaves the old image', () => {
   it('(ulimit -f 40; sscard apdu …): one line, exit 1, the file byte for byte as before, no temporary file; then the card works on', () => {
@@ -78,7 +64,7 @@ describe('item 4: temporary files', () => {
     writeFileSync(out, 'old\n');
     // the name an earlier sscard used for this process, and the names a planted link could take
     symlinkSync(victim, join(d, `.card.json.${process.pid}.tmp`));
-    const r = await runMain('card', 'new', '--profile', 'shanghai', '--seed', '1', '--out', out, '--force');
+    const r = await runCli('card', 'new', '--profile', 'shanghai', '--seed', '1', '--out', out, '--force');
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(readFileSync(victim, 'utf8')).toBe('precious\n');
@@ -161,7 +147,7 @@ describe('item 5: what the card path is', () => {
     const d = dir();
     const fifo = join(d, 'fifo');
     execFileSync('mkfifo', [fifo]);
-    let r = await runMain('card', 'new', '--profile', 'shanghai', '--out', fifo, '--force');
+    let r = await runCli('card', 'new', '--profile', 'shanghai', '--out', fifo, '--force');
     expect(r.code).toBe(1);
     expect(r.err).toBe(`sscard: ${fifo} is a FIFO (named pipe), not a card image file: refused\n`);
     expect(lstatSync(fifo).isFIFO()).toBe(true);
@@ -169,7 +155,7 @@ describe('item 5: what the card path is', () => {
     // a /dev/null of our own (mknod needs root; without it this part is skipped)
     if (spawnSync('mknod', [device, 'c', '1', '3']).status === 0) {
       chmodSync(device, 0o666);
-      r = await runMain('card', 'new', '--profile', 'shanghai', '--out', device, '--force');
+      r = await runCli('card', 'new', '--profile', 'shanghai', '--out', device, '--force');
       expect(r.code).toBe(1);
       expect(r.err).toBe(`sscard: ${device} is a character device, not a card image file: refused\n`);
       expect(lstatSync(device).isCharacterDevice()).toBe(true);

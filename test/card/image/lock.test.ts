@@ -11,7 +11,7 @@ import { fromHex, toHex } from '../../../src/apdu/bytes.js';
 import { fixedClock, seededRandom } from '../../../src/env.js';
 import { silentLogger } from '../../../src/log.js';
 import { CardInUseError, FileCardStore, openCardFile } from '../../../src/card/index.js';
-import { main } from '../../../src/cli/main.js';
+import { runCli } from '../../helpers/run-cli.js';
 import { personalised } from './mutation-harness.js';
 
 const bin = new URL('../../../bin/sscard.js', import.meta.url).pathname;
@@ -68,18 +68,7 @@ describe('one process at a time on a card file', () => {
     // under its holder; the holder's count was not touched.
     expect(() => openCardFile(path, deps)).toThrow(CardInUseError);
     const image = readFileSync(path, 'utf8');
-    let err = '';
-    const ew = process.stderr.write.bind(process.stderr);
-    const ow = process.stdout.write.bind(process.stdout);
-    process.stderr.write = ((t: string) => ((err += t), true)) as typeof process.stderr.write;
-    process.stdout.write = (() => true) as typeof process.stdout.write;
-    let code: number;
-    try {
-      code = await main(['node', 'sscard', 'card', 'new', '--profile', 'shanghai', '--out', path, '--force']);
-    } finally {
-      process.stderr.write = ew;
-      process.stdout.write = ow;
-    }
+    const { code, err } = await runCli('card', 'new', '--profile', 'shanghai', '--out', path, '--force');
     expect(code).toBe(1);
     expect(err).toMatch(new RegExp(`^sscard: ${path} is in use by process ${a.child.pid} `));
     expect(readFileSync(path, 'utf8')).toBe(image);

@@ -3,31 +3,18 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src/cli/main.js';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../helpers/run-cli.js';
 
 const holders = new URL('../../../fixtures/holders/', import.meta.url).pathname;
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    const code = await main(['node', 'sscard', ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 describe('sscard card', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sscard-cli-'));
   const card = join(dir, 'card.json');
 
   it('new: personalises a card image from a bundled profile and a holder file', async () => {
-    const r = await run('card', 'new', '--profile', 'sichuan', '--holder', join(holders, 'sichuan-chen.json'), '--out', card, '--seed', '7');
+    const r = await runCli('card', 'new', '--profile', 'sichuan', '--holder', join(holders, 'sichuan-chen.json'), '--out', card, '--seed', '7');
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/sichuan card A00815261 for 陈建国 \(510107196508120036\), identifier 510100D1560000053C5D7E91/);
@@ -37,32 +24,32 @@ describe('sscard card', () => {
 
   it('new: refuses to overwrite without --force, and overwrites with it', async () => {
     const before = readFileSync(card, 'utf8');
-    const r = await run('card', 'new', '--profile', 'sichuan', '--out', card);
+    const r = await runCli('card', 'new', '--profile', 'sichuan', '--out', card);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/exists; use --force/);
     expect(readFileSync(card, 'utf8')).toBe(before);
-    const f = await run('card', 'new', '--profile', 'sichuan', '--holder', join(holders, 'sichuan-chen.json'), '--out', card, '--seed', '7', '--force');
+    const f = await runCli('card', 'new', '--profile', 'sichuan', '--holder', join(holders, 'sichuan-chen.json'), '--out', card, '--seed', '7', '--force');
     expect(f.code).toBe(0);
   });
 
   it('new: clear errors for an unknown profile, a bad seed, an invalid holder', async () => {
-    expect((await run('card', 'new', '--profile', 'atlantis', '--out', join(dir, 'x.json'))).err).toMatch(/unknown profile "atlantis" \(bundled profiles: .*shanghai/);
-    expect((await run('card', 'new', '--profile', 'shanghai', '--out', join(dir, 'x.json'), '--seed', 'abc'))).toMatchObject({ code: 2 });
+    expect((await runCli('card', 'new', '--profile', 'atlantis', '--out', join(dir, 'x.json'))).err).toMatch(/unknown profile "atlantis" \(bundled profiles: .*shanghai/);
+    expect((await runCli('card', 'new', '--profile', 'shanghai', '--out', join(dir, 'x.json'), '--seed', 'abc'))).toMatchObject({ code: 2 });
     const bad = join(dir, 'bad-holder.json');
     writeFileSync(bad, JSON.stringify({ ...JSON.parse(readFileSync(join(holders, 'shanghai-li.json'), 'utf8')), cardNumber: 'SH0012340' }));
-    const r = await run('card', 'new', '--profile', 'shanghai', '--holder', bad, '--out', join(dir, 'x.json'));
+    const r = await runCli('card', 'new', '--profile', 'shanghai', '--holder', bad, '--out', join(dir, 'x.json'));
     expect(r.err).toMatch(/holder\.cardNumber/);
     expect(existsSync(join(dir, 'x.json'))).toBe(false);
   });
 
   it('show: cardholder data, applications, PIN counters; --json is machine-readable and shows no key', async () => {
-    const r = await run('card', 'show', card);
+    const r = await runCli('card', 'show', card);
     expect(r.code).toBe(0);
     expect(r.out).toContain('陈建国');
     expect(r.out).toContain('A00815261');
     expect(r.out).toMatch(/PIN_SSSE\s+P2=00\s+3\/3 tries left/);
     expect(r.out).toContain('balance 500.00 元');
-    const j = JSON.parse((await run('card', 'show', card, '--json')).out);
+    const j = JSON.parse((await runCli('card', 'show', card, '--json')).out);
     expect(j.items.find((i: { key: string }) => i.key === 'idNumber').value).toBe('510107196508120036');
     const image = JSON.parse(readFileSync(card, 'utf8'));
     const text = JSON.stringify(j);
@@ -73,13 +60,13 @@ describe('sscard card', () => {
   it('show: a corrupt or unknown-version image is a clear error', async () => {
     const bad = join(dir, 'corrupt.json');
     writeFileSync(bad, '{"format":"sscard-card-image","vers');
-    expect((await run('card', 'show', bad)).err).toMatch(/not valid JSON/);
+    expect((await runCli('card', 'show', bad)).err).toMatch(/not valid JSON/);
     writeFileSync(bad, '{"format":"sscard-card-image","version":2}');
-    expect((await run('card', 'show', bad)).err).toMatch(/version 2 is not supported/);
+    expect((await runCli('card', 'show', bad)).err).toMatch(/version 2 is not supported/);
   });
 
   it('cert: card certificate first, then issuing CA and root; each link passes openssl verify -vfyopt distid', async () => {
-    const r = await run('card', 'cert', card);
+    const r = await runCli('card', 'cert', card);
     expect(r.code).toBe(0);
     const pems = r.out.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n/g)!;
     expect(pems.length).toBe(3);
@@ -93,8 +80,8 @@ describe('sscard card', () => {
 
   it('cert: a second-generation card has no certificate', async () => {
     const g2 = join(dir, 'g2.json');
-    expect((await run('card', 'new', '--profile', 'gen2-3des', '--out', g2, '--seed', '1')).code).toBe(0);
-    const r = await run('card', 'cert', g2);
+    expect((await runCli('card', 'new', '--profile', 'gen2-3des', '--out', g2, '--seed', '1')).code).toBe(0);
+    const r = await runCli('card', 'cert', g2);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/no PKI application/);
   });

@@ -7,24 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../../src/apdu/bytes.js';
-import { main } from '../../../src/cli/main.js';
+import { runCli } from '../../helpers/run-cli.js';
 import { recordedDevices, ReplayCard, ReplayError, UNRECORDED_SW } from '../../../src/qa/record/replay.js';
 import { parseTrace } from '../../../src/qa/trace/trace-file.js';
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    return { code: await main(['node', 'sscard', ...args]), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 function collectingLogger() {
   const lines: Array<{ level: number; msg: string }> = [];
@@ -49,8 +37,8 @@ let recorded: Array<{ command: string; response: string }>;
 
 describe('record and replay', () => {
   beforeAll(async () => {
-    expect((await run('card', 'new', '--profile', 'shanghai', '--out', card)).code).toBe(0);
-    const r = await run('record', '--card', card, '--out', session, '--', 'apdu', '--json', SELECT_SSSE, READ_ID, CHALLENGE, INTERNAL_AUTH('00112233445566778899AABBCCDDEEFF'), READ_ID);
+    expect((await runCli('card', 'new', '--profile', 'shanghai', '--out', card)).code).toBe(0);
+    const r = await runCli('record', '--card', card, '--out', session, '--', 'apdu', '--json', SELECT_SSSE, READ_ID, CHALLENGE, INTERNAL_AUTH('00112233445566778899AABBCCDDEEFF'), READ_ID);
     expect(r.code, r.err).toBe(0);
     recorded = JSON.parse(r.out) as Array<{ command: string; response: string }>;
   });
@@ -110,11 +98,11 @@ describe('record and replay', () => {
   });
 
   it('sscard record refuses what it cannot record', async () => {
-    expect((await run('record', '--out', session, '--', 'apdu', '00')).err).toMatch(/say which card to record/);
-    expect((await run('record', '--card', card, '--out', join(dir, 'x.jsonl'), '--', 'card', 'show', card)).err).toMatch(/sscard card show does not talk to a card/);
-    expect((await run('record', '--card', card, '--out', join(dir, 'x.jsonl'), '--', 'apdu', '--reader', '0', '00')).err).toMatch(/give --reader to sscard record, not after "--"/);
-    expect((await run('record', '--card', card, '--out', join(dir, 'x.jsonl'), '--', 'nonsense')).err).toMatch(/"nonsense" is not an sscard command to record/);
-    const failing = await run('record', '--card', card, '--out', join(dir, 'x.jsonl'), '--', 'apdu', 'ZZ');
+    expect((await runCli('record', '--out', session, '--', 'apdu', '00')).err).toMatch(/say which card to record/);
+    expect((await runCli('record', '--card', card, '--out', join(dir, 'x.jsonl'), '--', 'card', 'show', card)).err).toMatch(/sscard card show does not talk to a card/);
+    expect((await runCli('record', '--card', card, '--out', join(dir, 'x.jsonl'), '--', 'apdu', '--reader', '0', '00')).err).toMatch(/give --reader to sscard record, not after "--"/);
+    expect((await runCli('record', '--card', card, '--out', join(dir, 'x.jsonl'), '--', 'nonsense')).err).toMatch(/"nonsense" is not an sscard command to record/);
+    const failing = await runCli('record', '--card', card, '--out', join(dir, 'x.jsonl'), '--', 'apdu', 'ZZ');
     expect(failing.code).toBe(2); // the recorded command's own exit code (a usage error)
   });
 });

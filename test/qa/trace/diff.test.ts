@@ -5,24 +5,12 @@
 import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src/cli/main.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../helpers/run-cli.js';
 import { diffText, diffTraces } from '../../../src/qa/trace/diff.js';
 import { parseTrace, type Trace } from '../../../src/qa/trace/trace-file.js';
 import { VOLATILE_RULES, VOLATILE_TAGS } from '../../../src/qa/trace/volatile.js';
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    return { code: await main(['node', 'sscard', ...args]), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'sscard-diff-'));
 const PPSE = '00A404000E325041592E5359532E4444463031';
@@ -34,7 +22,7 @@ async function traceOf(name: string, commands: string[], image: string): Promise
   const card = join(dir, `${name}.json`);
   copyFileSync(image, card);
   const file = join(dir, `${name}.jsonl`);
-  const r = await run('apdu', '--card', card, '--interface', 'contactless', '--record', file, ...commands);
+  const r = await runCli('apdu', '--card', card, '--interface', 'contactless', '--record', file, ...commands);
   expect(r.code, r.err).toBe(0);
   return parseTrace(readFileSync(file, 'utf8'), file);
 }
@@ -44,7 +32,7 @@ describe('trace diff', () => {
   let golden: Trace;
   beforeAll(async () => {
     image = join(dir, 'image.json');
-    expect((await run('card', 'new', '--profile', 'shanghai', '--out', image)).code).toBe(0);
+    expect((await runCli('card', 'new', '--profile', 'shanghai', '--out', image)).code).toBe(0);
     golden = await traceOf('golden', [PPSE, AID, gpo('000000000100', '261201', '12345678'), '80CA9F3600', '0084000008'], image);
   });
 
@@ -52,7 +40,7 @@ describe('trace diff', () => {
     // a new UN, another date, a new challenge; the ATC and the cryptogram come out different too (the card image was used once more)
     const twice = join(dir, 'twice.json');
     copyFileSync(image, twice);
-    await run('apdu', '--card', twice, '--interface', 'contactless', PPSE, AID, gpo('000000000100', '261201', '12345678'));
+    await runCli('apdu', '--card', twice, '--interface', 'contactless', PPSE, AID, gpo('000000000100', '261201', '12345678'));
     const again = await traceOf('again', [PPSE, AID, gpo('000000000100', '261202', 'CAFEBABE'), '80CA9F3600', '0084000008'], twice);
     const d = diffTraces(golden, again);
     expect(d.entries).toEqual([]);
@@ -86,15 +74,15 @@ describe('trace diff', () => {
   });
 
   it('sscard trace diff: exit 0 when the same, 1 with the differences, --json', async () => {
-    const same = await run('trace', 'diff', golden.name, golden.name);
+    const same = await runCli('trace', 'diff', golden.name, golden.name);
     expect(same.code).toBe(0);
     expect(same.out).toMatch(/5 and 5 exchanges; the same/);
     const other = await traceOf('other2', [PPSE, AID], image);
-    const differs = await run('trace', 'diff', golden.name, other.name, '--json');
+    const differs = await runCli('trace', 'diff', golden.name, other.name, '--json');
     expect(differs.code).toBe(1);
     expect(differs.err).toBe(`sscard: 3 differences between ${golden.name} and ${other.name}\n`);
     expect(JSON.parse(differs.out)).toMatchObject({ same: false, differences: 3 });
-    expect((await run('trace', 'diff', golden.name, join(dir, 'nope.jsonl'))).err).toMatch(/nope\.jsonl: no such file/);
+    expect((await runCli('trace', 'diff', golden.name, join(dir, 'nope.jsonl'))).err).toMatch(/nope\.jsonl: no such file/);
   });
 
   it('another ATR is a difference', () => {

@@ -7,25 +7,13 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../helpers/run-cli.js';
 
 const CHROMIUM = process.env.SSCARD_CHROMIUM ?? '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`[html] skipping the browser test: no Chromium at ${CHROMIUM} (Debian: apt-get install chromium)`);
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    return { code: await main(['node', 'sscard', ...args]), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'sscard-html-'));
 const COMMANDS = [
@@ -46,10 +34,10 @@ describe.skipIf(!hasChromium)('the HTML trace in headless Chromium', () => {
   beforeAll(async () => {
     const card = join(dir, 'card.json');
     const trace = join(dir, 'trace.jsonl');
-    expect((await run('card', 'new', '--profile', 'shanghai', '--out', card)).code).toBe(0);
-    const r = await run('apdu', '--card', card, '--interface', 'contactless', '--trace', trace, ...COMMANDS);
+    expect((await runCli('card', 'new', '--profile', 'shanghai', '--out', card)).code).toBe(0);
+    const r = await runCli('apdu', '--card', card, '--interface', 'contactless', '--trace', trace, ...COMMANDS);
     expect(r.code, r.err).toBe(0);
-    const h = await run('trace', trace, '--html', html);
+    const h = await runCli('trace', trace, '--html', html);
     expect(h.code, h.err).toBe(0);
     expect(h.out).toBe(`${html}: ${COMMANDS.length} entries\n`);
     const { chromium } = await import('playwright-core');

@@ -5,26 +5,6 @@
  * script MACs) are in src/spec/pboc.ts and re-exported here. Change a choice in its one place.
  */
 
-import {
-  PBOC_AIDS,
-  PSE_NAME,
-  PPSE_NAME,
-  AC_TERMINAL_DATA_TAGS,
-  IAD,
-  CID,
-  CVR,
-  APPROVED_ARCS,
-  TTQ,
-  ICC_DYNAMIC_NUMBER_LENGTH,
-  CARD_AUTH_DATA_VERSION,
-  SCRIPT_MAC_LENGTH,
-  SCRIPT_MAC_WRONG_SW,
-  EC_IDD_MAC_LENGTH,
-  BLOCKED_SELECT_SW,
-  CARD_BLOCKED_SW,
-  type CryptogramType,
-} from '../../../spec/pboc.js';
-
 export {
   PBOC_AIDS,
   PSE_NAME,
@@ -43,7 +23,7 @@ export {
   BLOCKED_SELECT_SW,
   CARD_BLOCKED_SW,
   type CryptogramType,
-};
+} from '../../../spec/pboc.js';
 
 /** `Application.id` values registered with the card OS. */
 export const PBOC_APP_ID = 'pboc';

@@ -19,6 +19,7 @@ import type { Insutype, PersonKind } from '../../hosts/medical-insurance/codes.j
 import type { AppliedPolicy, PolicySet } from '../../hosts/medical-insurance/policy.js';
 import { billTotals, classifyLine, computeSplit } from '../../hosts/medical-insurance/split.js';
 import type { MedicalInformation } from '../../kernels/ssse-reader/medical-information.js';
+import { splitOf } from './receipt.js';
 import type { SettlementSplit } from './types.js';
 
 /** The words of the [R] rule, printed on the receipt. */
@@ -77,21 +78,7 @@ export function offlineSplit(
   });
   const s = computeSplit(billTotals(lines), { dedcPaid: 0, fundPaid: 0, balance }, applied, bill.acct_used_flag === '1');
   return {
-    split: {
-      medfee_sumamt: s.medfee_sumamt,
-      fulamt_ownpay_amt: s.fulamt_ownpay_amt,
-      overlmt_selfpay: s.overlmt_selfpay,
-      preselfpay_amt: s.preselfpay_amt,
-      inscp_scp_amt: s.inscp_scp_amt,
-      act_pay_dedc: s.act_pay_dedc,
-      hifp_pay: s.hifp_pay,
-      pool_prop_selfpay: s.pool_prop_selfpay,
-      fund_pay_sumamt: s.fund_pay_sumamt,
-      psn_part_amt: s.psn_part_amt,
-      acct_pay: s.acct_pay,
-      psn_cash_pay: s.psn_cash_pay,
-      balc: s.balc,
-    },
+    split: splitOf(s),
     policy: applied,
     insutype: scheme,
     kind,

@@ -2,12 +2,11 @@
  * The receipt of a settlement (one for both parts), built from what the journal holds of the visit —
  * so that a repeated bill, a recovered visit and a live one print the same receipt.
  */
-import type { SetlInfo } from '../../hosts/medical-insurance/outputs.js';
 import type { JournalVisit } from './journal.js';
 import type { BankPart, SettlementReceipt, SettlementSplit } from './types.js';
 
-/** The split fields of a setlinfo. */
-export function splitOf(s: SetlInfo): SettlementSplit {
+/** The split fields of a setlinfo (2207 / 2304 output) or of a split the terminal computed offline, and nothing else. */
+export function splitOf(s: SettlementSplit): SettlementSplit {
   return {
     medfee_sumamt: s.medfee_sumamt,
     fulamt_ownpay_amt: s.fulamt_ownpay_amt,

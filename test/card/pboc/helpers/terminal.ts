@@ -15,23 +15,7 @@ const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const smCrypto = require('sm-crypto') as { sm2: { doVerifySignature(msg: string, sig: string, pub: string, opts: object): boolean } };
 
-/** TEST master keys of the example financial section (docs/pboc.md). */
-export const TEST_FINANCIAL_SECTION = {
-  label: 'PBOC DEBIT',
-  algorithm: 'SM4',
-  panPrefix: '621234',
-  panLength: 19,
-  psn: '01',
-  pin: '123456',
-  pinMaxTries: 3,
-  masterKeys: {
-    AC: '0123456789ABCDEFFEDCBA9876543210',
-    MAC: '11223344556677888877665544332211',
-    ENC: 'A1A2A3A4A5A6A7A8B1B2B3B4B5B6B7B8',
-  },
-  oda: { caIndex: 'F1', caSeed: 'sscard TEST PBOC CA', issuerSeed: 'sscard TEST PBOC issuer' },
-  ec: { balance: 50_000, balanceLimit: 100_000, singleLimit: 20_000, resetThreshold: 10_000 },
-};
+export { TEST_FINANCIAL_SECTION } from '../../../helpers/pboc-test-section.js';
 
 export interface TxData {
   ttq?: string;

@@ -13,24 +13,10 @@ import type { PbocState } from '../../../../src/card/apps/pboc/state.js';
 import { createCard, MemoryCardStore, type CardImage, type DfImage, type EfImage } from '../../../../src/card/index.js';
 import { fixedClock, seededRandom } from '../../../../src/env.js';
 import { SimulatedReader } from '../../../../src/terminal/readers/simulated.js';
+import { TEST_FINANCIAL_SECTION } from '../../../helpers/pboc-test-section.js';
 
 /** TEST master keys and data of the financial section used by the kernel tests (not any issuer's keys). */
-export const KERNEL_TEST_SECTION = {
-  label: 'PBOC DEBIT',
-  algorithm: 'SM4',
-  panPrefix: '621234',
-  panLength: 19,
-  psn: '01',
-  pin: '123456',
-  pinMaxTries: 3,
-  masterKeys: {
-    AC: '0123456789ABCDEFFEDCBA9876543210',
-    MAC: '11223344556677888877665544332211',
-    ENC: 'A1A2A3A4A5A6A7A8B1B2B3B4B5B6B7B8',
-  },
-  oda: { caIndex: 'F1', caSeed: 'sscard TEST PBOC CA', issuerSeed: 'sscard TEST PBOC issuer' },
-  ec: { balance: 50_000, balanceLimit: 100_000, singleLimit: 20_000, resetThreshold: 10_000 },
-};
+export const KERNEL_TEST_SECTION = TEST_FINANCIAL_SECTION;
 
 /** The date the test cards are personalised on, and the terminal's clock. */
 export const ISSUE_DATE = new Date('2026-11-22T10:00:00Z');
