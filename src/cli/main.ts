@@ -9,6 +9,7 @@ import { commands } from './commands/index.js';
 import { EXIT, ExitCode, UserError } from './errors.js';
 import { addLoggingOptions } from './logging.js';
 import { errorLine } from './output.js';
+import { exitWhenDone } from './transport-options.js';
 
 const EXIT_HELP = `
 Exit codes: 0 success; 1 failure (a card file missing, refused, or in use by another process, a change
@@ -107,3 +108,14 @@ export async function main(argv: string[]): Promise<number> {
     return fail(err instanceof Error ? err.message : String(err), EXIT.FAILURE);
   }
 }
+
+/**
+ * The `sscard` command (bin/sscard.js): runs {@link main}, sets the exit code, and ends a process that a
+ * native PC/SC call would keep alive once the command is done ({@link exitWhenDone}). Tests call `main`
+ * in-process instead: nothing here may end their process.
+ */
+export async function runCommand(argv: string[]): Promise<void> {
+  process.exitCode = await main(argv);
+  exitWhenDone();
+}
+

@@ -22,7 +22,6 @@ import { FailureError, UsageError } from './errors.js';
 import { writeJson } from './output.js';
 import { loggerFor } from './logging.js';
 import { addReaderOptions, openReaders, readerHelp, type ReaderOptionValues } from './reader-options.js';
-import { exitWhenDone } from './transport-options.js';
 
 export interface SsseOptionValues extends ReaderOptionValues {
   blacklist?: string;
@@ -97,7 +96,6 @@ export async function withSsseReader<T>(
     throw err;
   } finally {
     await opened.close();
-    if (values.reader || values.psamReader) exitWhenDone();
   }
 }
 

@@ -67,8 +67,9 @@ export interface OpenedCard {
 }
 
 /**
- * Makes sure the process ends once a PC/SC command is done. pcsclite runs pcscd calls on native threads;
- * a call abandoned after a timeout (pcscd or a reader hung) can keep the event loop alive forever. This
+ * Makes sure the process ends once the command is done (called by the `sscard` entry point after `main`
+ * returned, for every command). pcsclite runs pcscd calls on native threads; a call abandoned after a
+ * timeout (pcscd or a reader hung), or its status thread, can keep the event loop alive forever. This
  * timer does not keep the process alive itself; it only ends one that would otherwise hang.
  */
 export function exitWhenDone(graceMs = 1000): void {

@@ -13,7 +13,7 @@ import type { Logger } from '../../log.js';
 import { FailureError, UsageError } from '../errors.js';
 import { loggerFor } from '../logging.js';
 import { cutWord, writeJson, writeOut } from '../output.js';
-import { addTransportOptions, exitWhenDone, openTransport, TRANSPORT_HELP, type TransportOptionValues } from '../transport-options.js';
+import { addTransportOptions, openTransport, TRANSPORT_HELP, type TransportOptionValues } from '../transport-options.js';
 
 /** One exchange as `--json` prints it. */
 export interface ApduExchange {
@@ -81,11 +81,7 @@ Examples:
   );
   cmd.action(async (hex: string[], opts: TransportOptionValues & { json?: boolean }, command: Command) => {
     const commands = parseApduArgs(hex);
-    try {
-      await sendAll(commands, opts, loggerFor(command));
-    } finally {
-      if (opts.reader) exitWhenDone();
-    }
+    await sendAll(commands, opts, loggerFor(command));
   });
 }
 

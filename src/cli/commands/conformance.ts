@@ -35,7 +35,7 @@ import { keyringFor } from '../issuer-options.js';
 import { loggerFor } from '../logging.js';
 import { jsonText, writeJson, writeOut } from '../output.js';
 import { progressOn, type Progress } from '../progress.js';
-import { exitWhenDone, openCardForCli, traceLogger } from '../transport-options.js';
+import { openCardForCli, traceLogger } from '../transport-options.js';
 
 /** The options of the command (commander's values). */
 export interface ConformanceOptions {
@@ -373,8 +373,6 @@ Examples:
       }
     }
     if (opts.html) await writeTextFile(opts.html, htmlReport(report), '--html');
-    // pcsclite may leave a native call behind (a reader that hung): end the process once the work is done
-    if (opts.reader || opts.psamReader) exitWhenDone();
     if (opts.json) writeOut(jsonText({ ...report, counts: countResults(report.results) }));
     else writeOut(summaryText(report, { width: process.stdout.columns ?? 100 }));
     const c = countResults(report.results);

@@ -27,7 +27,6 @@ import { loggerFor } from '../logging.js';
 import { writeJson, writeOut } from '../output.js';
 import { addIssuerOptions, ISSUER_HELP, openIssuerForCli, type IssuerOptionValues } from '../issuer-options.js';
 import { addReaderOptions, openReaders, readerHelp, type ReaderOptionValues } from '../reader-options.js';
-import { exitWhenDone } from '../transport-options.js';
 
 /** The terminal configuration used without `--terminal`. */
 export const DEFAULT_TERMINAL_FILE = fileURLToPath(new URL('../../../fixtures/terminal/default.json', import.meta.url));
@@ -158,11 +157,7 @@ Examples:
   sscard pay --card card.json --amount 3.50 --terminal my-terminal.json --trace pay.jsonl`,
   );
   cmd.action(async (opts: PayOptions) => {
-    try {
-      await pay(opts, cmd);
-    } finally {
-      if (opts.reader) exitWhenDone();
-    }
+    await pay(opts, cmd);
   });
 }
 

@@ -19,7 +19,6 @@ import { addIssuerOptions, ISSUER_HELP, type IssuerOptionValues } from '../issue
 import { loggerFor } from '../logging.js';
 import { writeJson, writeOut } from '../output.js';
 import { addReaderOptions, readerHelp, type ReaderOptionValues } from '../reader-options.js';
-import { exitWhenDone } from '../transport-options.js';
 import { clockOf } from './centre.js';
 import { checkPinOption, cliPinPad, parseAmount, terminalConfigFor, withPaymentSession } from './pay.js';
 
@@ -71,11 +70,7 @@ Examples:
   sscard quickpay --card card.json --amount 1200 --contact-fallback --pin 123456`,
   );
   cmd.action(async (opts: QuickPayOptions) => {
-    try {
-      await run(opts, cmd);
-    } finally {
-      if (opts.reader) exitWhenDone();
-    }
+    await run(opts, cmd);
   });
 }
 

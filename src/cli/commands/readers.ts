@@ -6,7 +6,6 @@ import { TransportError } from '../../apdu/transport.js';
 import { listReaders } from '../../terminal/transports/pcsc.js';
 import { FailureError } from '../errors.js';
 import { writeJson, writeOut } from '../output.js';
-import { exitWhenDone } from '../transport-options.js';
 
 export function register(program: Command): void {
   program
@@ -31,8 +30,6 @@ Examples:
       } catch (err) {
         if (err instanceof TransportError) throw new FailureError(err.message);
         throw err;
-      } finally {
-        exitWhenDone();
       }
       if (opts.json) {
         writeJson(readers);

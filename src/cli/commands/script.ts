@@ -20,7 +20,6 @@ import { openOutputFile } from '../output-files.js';
 import { jsonText, writeOut } from '../output.js';
 import { loggerFor } from '../logging.js';
 import { addReaderOptions, openReaders, readerHelp, type ReaderOptionValues } from '../reader-options.js';
-import { exitWhenDone } from '../transport-options.js';
 
 interface ScriptOptions extends ReaderOptionValues {
   keepGoing?: boolean;
@@ -136,7 +135,6 @@ Examples:
       else out(summary(run));
     } finally {
       await readers.close();
-      if (opts.reader) exitWhenDone();
     }
     if (!run.ok) {
       const first = run.steps.find((s) => s.outcome === 'failed' || s.outcome === 'error')!;

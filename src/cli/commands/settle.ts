@@ -30,7 +30,6 @@ import { loggerFor } from '../logging.js';
 import { writeOut } from '../output.js';
 import { progressLine } from '../progress.js';
 import { addReaderOptions, openReaders, readerHelp, type OpenedReaders, type ReaderOptionValues } from '../reader-options.js';
-import { exitWhenDone } from '../transport-options.js';
 import { clockOf } from './centre.js';
 import { cliPinPad, terminalConfigFor } from './pay.js';
 
@@ -114,11 +113,7 @@ export function register(program: Command): void {
   addIssuerOptions(cmd, { keys: true });
   cmd.addHelpText('after', HELP);
   cmd.action(async (opts: SettleOptions) => {
-    try {
-      await settle(opts, cmd);
-    } finally {
-      if (opts.reader || opts.psamReader) exitWhenDone();
-    }
+    await settle(opts, cmd);
   });
 }
 
