@@ -7,8 +7,8 @@
  * Tables: `card` (one row per card identifier; the card number and the PAN are unique too) and `event`
  * (append-only: triggers refuse UPDATE and DELETE).
  */
-import { openStateDatabase, type SqliteDatabase, type StateLocation } from '../storage/sqlite.js';
-import { queueForDatabase, sqliteTransaction, type SerialQueue } from '../storage/transactions.js';
+import { assignments, namedParameters, type SqliteDatabase, type StateLocation } from '../storage/sqlite.js';
+import { SqliteHostStorage } from '../storage/transactions.js';
 import type { CardEvent, CardRecord, HolderData } from './model.js';
 import type { CardStorage, CardStore } from './storage.js';
 
@@ -76,12 +76,6 @@ const COLUMNS = `card_sn, card_number, region, id_number, holder, pan, pan_seque
   ss_activated_at, ss_activated_place, fin_activated_at, fin_activated_place, lifecycle, suspended_at, suspended_until,
   lost_at, deregistered_at, replaces, replaced_by, first_medical_at, push_pending, updated_at`;
 
-const named = COLUMNS.split(',').map((c) => `@${c.trim()}`).join(', ');
-const assignments = COLUMNS.split(',')
-  .map((c) => c.trim())
-  .filter((c) => c !== 'card_sn')
-  .map((c) => `${c} = @${c}`)
-  .join(', ');
 
 function fromRow(r: Row): CardRecord {
   const optional = (v: unknown) => (v === null || v === undefined ? undefined : (v as string));
@@ -159,79 +153,52 @@ function eventFromRow(r: Row): CardEvent {
 }
 
 /** The SQLite adapter. */
-export class SqliteCardStorage implements CardStorage {
-  readonly description: string;
-  readonly #db: SqliteDatabase;
-  readonly #queue: SerialQueue;
-  readonly #store: CardStore;
-  #closed = false;
-
+export class SqliteCardStorage extends SqliteHostStorage<CardStore> implements CardStorage {
   /** Opens (creating and migrating) the database of a state directory, or an in-memory one. */
   constructor(location: StateLocation) {
-    this.#db = openStateDatabase(location, CARD_MANAGEMENT_DATABASE, CARD_MANAGEMENT_MIGRATIONS);
-    this.#queue = queueForDatabase(this.#db);
-    this.description = 'memory' in location ? 'memory (SQLite)' : this.#db.name;
-    this.#store = this.#buildStore();
+    super(location, CARD_MANAGEMENT_DATABASE, CARD_MANAGEMENT_MIGRATIONS, buildStore);
   }
+}
 
-  /** The underlying database (tests). */
-  get database(): SqliteDatabase {
-    return this.#db;
-  }
-
-  transaction<T>(work: (store: CardStore) => Promise<T>): Promise<T> {
-    if (this.#closed) return Promise.reject(new Error(`${this.description}: the card-management database is closed`));
-    return sqliteTransaction(this.#db, this.#queue, () => work(this.#store));
-  }
-
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    await this.#queue.run(async () => undefined);
-    this.#closed = true;
-    this.#db.close();
-  }
-
-  #buildStore(): CardStore {
-    const db = this.#db;
-    const q = {
-      card: db.prepare(`SELECT ${COLUMNS} FROM card WHERE card_sn = ?`),
-      byNumber: db.prepare(`SELECT ${COLUMNS} FROM card WHERE card_number = ?`),
-      byPan: db.prepare(`SELECT ${COLUMNS} FROM card WHERE pan = ?`),
-      ofPerson: db.prepare(`SELECT ${COLUMNS} FROM card WHERE id_number = ? ORDER BY issued_at, rowid`),
-      all: db.prepare(`SELECT ${COLUMNS} FROM card ORDER BY issued_at, rowid`),
-      ending: db.prepare(`SELECT ${COLUMNS} FROM card WHERE suspended_until IS NOT NULL AND suspended_until <= ? ORDER BY suspended_until`),
-      pending: db.prepare(`SELECT ${COLUMNS} FROM card WHERE push_pending = 1 ORDER BY updated_at, rowid`),
-      insert: db.prepare(`INSERT INTO card (${COLUMNS}) VALUES (${named})`),
-      update: db.prepare(`UPDATE card SET ${assignments} WHERE card_sn = @card_sn`),
-      append: db.prepare('INSERT INTO event (card_sn, at, kind, area, place, detail) VALUES (@cardSn, @at, @kind, @area, @place, @detail)'),
-      events: db.prepare('SELECT * FROM event WHERE card_sn = ? ORDER BY seq DESC LIMIT ?'),
-      notice: db.prepare('SELECT card_sn FROM settlement_notice WHERE settlement_id = ?'),
-      addNotice: db.prepare('INSERT INTO settlement_notice (settlement_id, card_sn, at) VALUES (?, ?, ?)'),
-    };
-    const one = (r: unknown) => (r ? fromRow(r as Row) : undefined);
-    return {
-      card: async (sn) => one(q.card.get(sn)),
-      cardByNumber: async (no) => one(q.byNumber.get(no)),
-      cardByPan: async (pan) => one(q.byPan.get(pan)),
-      cardsOf: async (id) => (q.ofPerson.all(id) as Row[]).map(fromRow),
-      cards: async () => (q.all.all() as Row[]).map(fromRow),
-      suspensionsEndingBy: async (at) => (q.ending.all(at) as Row[]).map(fromRow),
-      pendingPushes: async () => (q.pending.all() as Row[]).map(fromRow),
-      insertCard: async (c) => {
-        q.insert.run(toRow(c));
-      },
-      updateCard: async (c) => {
-        if (q.update.run(toRow(c)).changes !== 1) throw new Error(`card ${c.cardSn}: no such record`);
-      },
-      appendEvent: async (e) => {
-        const info = q.append.run(e);
-        return { ...e, seq: Number(info.lastInsertRowid) };
-      },
-      events: async (sn, limit) => (q.events.all(sn, limit) as Row[]).map(eventFromRow),
-      settlementNotice: async (id) => (q.notice.get(id) as { card_sn: string } | undefined)?.card_sn,
-      recordSettlementNotice: async (id, sn, at) => {
-        q.addNotice.run(id, sn, at);
-      },
-    };
-  }
+function buildStore(db: SqliteDatabase): CardStore {
+  const q = {
+    card: db.prepare(`SELECT ${COLUMNS} FROM card WHERE card_sn = ?`),
+    byNumber: db.prepare(`SELECT ${COLUMNS} FROM card WHERE card_number = ?`),
+    byPan: db.prepare(`SELECT ${COLUMNS} FROM card WHERE pan = ?`),
+    ofPerson: db.prepare(`SELECT ${COLUMNS} FROM card WHERE id_number = ? ORDER BY issued_at, rowid`),
+    all: db.prepare(`SELECT ${COLUMNS} FROM card ORDER BY issued_at, rowid`),
+    ending: db.prepare(`SELECT ${COLUMNS} FROM card WHERE suspended_until IS NOT NULL AND suspended_until <= ? ORDER BY suspended_until`),
+    pending: db.prepare(`SELECT ${COLUMNS} FROM card WHERE push_pending = 1 ORDER BY updated_at, rowid`),
+    insert: db.prepare(`INSERT INTO card (${COLUMNS}) VALUES (${namedParameters(COLUMNS)})`),
+    update: db.prepare(`UPDATE card SET ${assignments(COLUMNS, 'card_sn')} WHERE card_sn = @card_sn`),
+    append: db.prepare('INSERT INTO event (card_sn, at, kind, area, place, detail) VALUES (@cardSn, @at, @kind, @area, @place, @detail)'),
+    events: db.prepare('SELECT * FROM event WHERE card_sn = ? ORDER BY seq DESC LIMIT ?'),
+    notice: db.prepare('SELECT card_sn FROM settlement_notice WHERE settlement_id = ?'),
+    addNotice: db.prepare('INSERT INTO settlement_notice (settlement_id, card_sn, at) VALUES (?, ?, ?)'),
+  };
+  const one = (r: unknown) => (r ? fromRow(r as Row) : undefined);
+  return {
+    card: async (sn) => one(q.card.get(sn)),
+    cardByNumber: async (no) => one(q.byNumber.get(no)),
+    cardByPan: async (pan) => one(q.byPan.get(pan)),
+    cardsOf: async (id) => (q.ofPerson.all(id) as Row[]).map(fromRow),
+    cards: async () => (q.all.all() as Row[]).map(fromRow),
+    suspensionsEndingBy: async (at) => (q.ending.all(at) as Row[]).map(fromRow),
+    pendingPushes: async () => (q.pending.all() as Row[]).map(fromRow),
+    insertCard: async (c) => {
+      q.insert.run(toRow(c));
+    },
+    updateCard: async (c) => {
+      if (q.update.run(toRow(c)).changes !== 1) throw new Error(`card ${c.cardSn}: no such record`);
+    },
+    appendEvent: async (e) => {
+      const info = q.append.run(e);
+      return { ...e, seq: Number(info.lastInsertRowid) };
+    },
+    events: async (sn, limit) => (q.events.all(sn, limit) as Row[]).map(eventFromRow),
+    settlementNotice: async (id) => (q.notice.get(id) as { card_sn: string } | undefined)?.card_sn,
+    recordSettlementNotice: async (id, sn, at) => {
+      q.addNotice.run(id, sn, at);
+    },
+  };
 }

@@ -8,8 +8,8 @@
  * Tables: `account` (by PAN), `txn` (every request by transaction ID, with its first answer), `ledger`
  * (append-only: triggers refuse UPDATE and DELETE), `script` (queued issuer scripts; the ID is 9F18).
  */
-import { openStateDatabase, type SqliteDatabase, type StateLocation } from '../storage/sqlite.js';
-import { queueForDatabase, sqliteTransaction, type SerialQueue } from '../storage/transactions.js';
+import { assignments, namedParameters, type SqliteDatabase, type StateLocation } from '../storage/sqlite.js';
+import { SqliteHostStorage } from '../storage/transactions.js';
 import type {
   AccountRecord,
   IssuerStorage,
@@ -252,129 +252,88 @@ function scriptToRow(s: NewScript): Row {
   };
 }
 
-const named = (columns: string) =>
-  columns
-    .split(',')
-    .map((c) => `@${c.trim()}`)
-    .join(', ');
-const assignments = (columns: string, key: string) =>
-  columns
-    .split(',')
-    .map((c) => c.trim())
-    .filter((c) => c !== key)
-    .map((c) => `${c} = @${c}`)
-    .join(', ');
-
 /** The SQLite adapter. */
-export class SqliteIssuerStorage implements IssuerStorage {
-  readonly description: string;
-  readonly #db: SqliteDatabase;
-  readonly #queue: SerialQueue;
-  readonly #store: IssuerStore;
-  #closed = false;
-
-  /** Opens (creating and migrating) the issuer database of a state directory, or an in-memory one. */
+export class SqliteIssuerStorage extends SqliteHostStorage<IssuerStore> implements IssuerStorage {
+  /** Opens (creating and migrating) the database of a state directory, or an in-memory one. */
   constructor(location: StateLocation) {
-    this.#db = openStateDatabase(location, ISSUER_DATABASE, ISSUER_MIGRATIONS);
-    this.#queue = queueForDatabase(this.#db);
-    this.description = 'memory' in location ? 'memory (SQLite)' : this.#db.name;
-    this.#store = this.#buildStore();
+    super(location, ISSUER_DATABASE, ISSUER_MIGRATIONS, buildStore);
   }
+}
 
-  /** The underlying database (tests: journal mode, integrity checks). */
-  get database(): SqliteDatabase {
-    return this.#db;
-  }
-
-  transaction<T>(work: (store: IssuerStore) => Promise<T>): Promise<T> {
-    if (this.#closed) return Promise.reject(new Error(`${this.description}: the issuer database is closed`));
-    return sqliteTransaction(this.#db, this.#queue, () => work(this.#store));
-  }
-
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    // wait for the units already queued
-    await this.#queue.run(async () => undefined);
-    this.#closed = true;
-    this.#db.close();
-  }
-
-  #buildStore(): IssuerStore {
-    const db = this.#db;
-    const q = {
-      account: db.prepare(`SELECT ${accountColumns} FROM account WHERE pan = ?`),
-      accounts: db.prepare(`SELECT ${accountColumns} FROM account ORDER BY pan`),
-      insertAccount: db.prepare(`INSERT INTO account (${accountColumns}) VALUES (${named(accountColumns)})`),
-      updateAccount: db.prepare(`UPDATE account SET ${assignments(accountColumns, 'pan')} WHERE pan = @pan`),
-      txn: db.prepare(`SELECT ${txnColumns} FROM txn WHERE id = ?`),
-      offlineByAtc: db.prepare(`SELECT ${txnColumns} FROM txn WHERE pan = ? AND atc = ? AND kind = 'offline' AND status = 'cleared'`),
-      txns: db.prepare(`SELECT ${txnColumns} FROM txn WHERE pan = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`),
-      txnsInStatus: db.prepare(`SELECT ${txnColumns} FROM txn WHERE pan = ? AND status = ? ORDER BY created_at, rowid`),
-      insertTxn: db.prepare(`INSERT INTO txn (${txnColumns}) VALUES (${named(txnColumns)})`),
-      updateTxn: db.prepare(`UPDATE txn SET ${assignments(txnColumns, 'id')} WHERE id = @id`),
-      appendLedger: db.prepare(
-        `INSERT INTO ledger (pan, at, kind, transaction_id, script_id, account_delta, ec_delta, balance_after, ec_balance_after, note)
-         VALUES (@pan, @at, @kind, @transactionId, @scriptId, @accountDelta, @ecDelta, @balanceAfter, @ecBalanceAfter, @note)`,
-      ),
-      ledger: db.prepare('SELECT * FROM ledger WHERE pan = ? ORDER BY seq DESC LIMIT ?'),
-      insertScript: db.prepare(
-        `INSERT INTO script (pan, command, status, transaction_id, own_transaction, attempts, last_apdu, note, created_at, updated_at)
-         VALUES (@pan, @command, @status, @transaction_id, @own_transaction, @attempts, @last_apdu, @note, @created_at, @updated_at)`,
-      ),
-      updateScript: db.prepare(
-        `UPDATE script SET pan = @pan, command = @command, status = @status, transaction_id = @transaction_id,
-         own_transaction = @own_transaction, attempts = @attempts, last_apdu = @last_apdu, note = @note,
-         created_at = @created_at, updated_at = @updated_at WHERE id = @id`,
-      ),
-      script: db.prepare(`SELECT ${scriptColumns} FROM script WHERE id = ?`),
-      scripts: db.prepare(`SELECT ${scriptColumns} FROM script WHERE pan = ? ORDER BY id`),
-      scriptsIn: db.prepare(`SELECT ${scriptColumns} FROM script WHERE pan = ? AND status IN (SELECT value FROM json_each(?)) ORDER BY id`),
-      scriptsOfTxn: db.prepare(`SELECT ${scriptColumns} FROM script WHERE transaction_id = ? ORDER BY id`),
-    };
-    const changedOne = (info: { changes: number }, what: string) => {
-      if (info.changes !== 1) throw new Error(`${what}: no such record`);
-    };
-    return {
-      account: async (pan) => {
-        const r = q.account.get(pan) as Row | undefined;
-        return r ? accountFromRow(r) : undefined;
-      },
-      accounts: async () => (q.accounts.all() as Row[]).map(accountFromRow),
-      insertAccount: async (a) => {
-        q.insertAccount.run(accountToRow(a));
-      },
-      updateAccount: async (a) => changedOne(q.updateAccount.run(accountToRow(a)), `account ${a.pan}`),
-      transaction: async (id) => {
-        const r = q.txn.get(id) as Row | undefined;
-        return r ? txnFromRow(r) : undefined;
-      },
-      offlineByAtc: async (pan, atc) => {
-        const r = q.offlineByAtc.get(pan, atc) as Row | undefined;
-        return r ? txnFromRow(r) : undefined;
-      },
-      transactions: async (pan, limit) => (q.txns.all(pan, limit) as Row[]).map(txnFromRow),
-      transactionsInStatus: async (pan, status) => (q.txnsInStatus.all(pan, status) as Row[]).map(txnFromRow),
-      insertTransaction: async (t) => {
-        q.insertTxn.run(txnToRow(t));
-      },
-      updateTransaction: async (t) => changedOne(q.updateTxn.run(txnToRow(t)), `transaction ${t.id}`),
-      appendLedger: async (e: NewLedgerEntry) => {
-        const info = q.appendLedger.run(e);
-        return { ...e, seq: Number(info.lastInsertRowid) };
-      },
-      ledger: async (pan, limit) => (q.ledger.all(pan, limit) as Row[]).map(ledgerFromRow),
-      insertScript: async (s) => {
-        const info = q.insertScript.run(scriptToRow(s));
-        return { ...s, id: Number(info.lastInsertRowid) };
-      },
-      updateScript: async (s) => changedOne(q.updateScript.run({ ...scriptToRow(s), id: s.id }), `script ${s.id}`),
-      script: async (id) => {
-        const r = q.script.get(id) as Row | undefined;
-        return r ? scriptFromRow(r) : undefined;
-      },
-      scripts: async (pan, statuses) =>
-        ((statuses ? q.scriptsIn.all(pan, JSON.stringify(statuses)) : q.scripts.all(pan)) as Row[]).map(scriptFromRow),
-      scriptsOfTransaction: async (id) => (q.scriptsOfTxn.all(id) as Row[]).map(scriptFromRow),
-    };
-  }
+function buildStore(db: SqliteDatabase): IssuerStore {
+  const q = {
+    account: db.prepare(`SELECT ${accountColumns} FROM account WHERE pan = ?`),
+    accounts: db.prepare(`SELECT ${accountColumns} FROM account ORDER BY pan`),
+    insertAccount: db.prepare(`INSERT INTO account (${accountColumns}) VALUES (${namedParameters(accountColumns)})`),
+    updateAccount: db.prepare(`UPDATE account SET ${assignments(accountColumns, 'pan')} WHERE pan = @pan`),
+    txn: db.prepare(`SELECT ${txnColumns} FROM txn WHERE id = ?`),
+    offlineByAtc: db.prepare(`SELECT ${txnColumns} FROM txn WHERE pan = ? AND atc = ? AND kind = 'offline' AND status = 'cleared'`),
+    txns: db.prepare(`SELECT ${txnColumns} FROM txn WHERE pan = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`),
+    txnsInStatus: db.prepare(`SELECT ${txnColumns} FROM txn WHERE pan = ? AND status = ? ORDER BY created_at, rowid`),
+    insertTxn: db.prepare(`INSERT INTO txn (${txnColumns}) VALUES (${namedParameters(txnColumns)})`),
+    updateTxn: db.prepare(`UPDATE txn SET ${assignments(txnColumns, 'id')} WHERE id = @id`),
+    appendLedger: db.prepare(
+      `INSERT INTO ledger (pan, at, kind, transaction_id, script_id, account_delta, ec_delta, balance_after, ec_balance_after, note)
+       VALUES (@pan, @at, @kind, @transactionId, @scriptId, @accountDelta, @ecDelta, @balanceAfter, @ecBalanceAfter, @note)`,
+    ),
+    ledger: db.prepare('SELECT * FROM ledger WHERE pan = ? ORDER BY seq DESC LIMIT ?'),
+    insertScript: db.prepare(
+      `INSERT INTO script (pan, command, status, transaction_id, own_transaction, attempts, last_apdu, note, created_at, updated_at)
+       VALUES (@pan, @command, @status, @transaction_id, @own_transaction, @attempts, @last_apdu, @note, @created_at, @updated_at)`,
+    ),
+    updateScript: db.prepare(
+      `UPDATE script SET pan = @pan, command = @command, status = @status, transaction_id = @transaction_id,
+       own_transaction = @own_transaction, attempts = @attempts, last_apdu = @last_apdu, note = @note,
+       created_at = @created_at, updated_at = @updated_at WHERE id = @id`,
+    ),
+    script: db.prepare(`SELECT ${scriptColumns} FROM script WHERE id = ?`),
+    scripts: db.prepare(`SELECT ${scriptColumns} FROM script WHERE pan = ? ORDER BY id`),
+    scriptsIn: db.prepare(`SELECT ${scriptColumns} FROM script WHERE pan = ? AND status IN (SELECT value FROM json_each(?)) ORDER BY id`),
+    scriptsOfTxn: db.prepare(`SELECT ${scriptColumns} FROM script WHERE transaction_id = ? ORDER BY id`),
+  };
+  const changedOne = (info: { changes: number }, what: string) => {
+    if (info.changes !== 1) throw new Error(`${what}: no such record`);
+  };
+  return {
+    account: async (pan) => {
+      const r = q.account.get(pan) as Row | undefined;
+      return r ? accountFromRow(r) : undefined;
+    },
+    accounts: async () => (q.accounts.all() as Row[]).map(accountFromRow),
+    insertAccount: async (a) => {
+      q.insertAccount.run(accountToRow(a));
+    },
+    updateAccount: async (a) => changedOne(q.updateAccount.run(accountToRow(a)), `account ${a.pan}`),
+    transaction: async (id) => {
+      const r = q.txn.get(id) as Row | undefined;
+      return r ? txnFromRow(r) : undefined;
+    },
+    offlineByAtc: async (pan, atc) => {
+      const r = q.offlineByAtc.get(pan, atc) as Row | undefined;
+      return r ? txnFromRow(r) : undefined;
+    },
+    transactions: async (pan, limit) => (q.txns.all(pan, limit) as Row[]).map(txnFromRow),
+    transactionsInStatus: async (pan, status) => (q.txnsInStatus.all(pan, status) as Row[]).map(txnFromRow),
+    insertTransaction: async (t) => {
+      q.insertTxn.run(txnToRow(t));
+    },
+    updateTransaction: async (t) => changedOne(q.updateTxn.run(txnToRow(t)), `transaction ${t.id}`),
+    appendLedger: async (e: NewLedgerEntry) => {
+      const info = q.appendLedger.run(e);
+      return { ...e, seq: Number(info.lastInsertRowid) };
+    },
+    ledger: async (pan, limit) => (q.ledger.all(pan, limit) as Row[]).map(ledgerFromRow),
+    insertScript: async (s) => {
+      const info = q.insertScript.run(scriptToRow(s));
+      return { ...s, id: Number(info.lastInsertRowid) };
+    },
+    updateScript: async (s) => changedOne(q.updateScript.run({ ...scriptToRow(s), id: s.id }), `script ${s.id}`),
+    script: async (id) => {
+      const r = q.script.get(id) as Row | undefined;
+      return r ? scriptFromRow(r) : undefined;
+    },
+    scripts: async (pan, statuses) =>
+      ((statuses ? q.scriptsIn.all(pan, JSON.stringify(statuses)) : q.scripts.all(pan)) as Row[]).map(scriptFromRow),
+    scriptsOfTransaction: async (id) => (q.scriptsOfTxn.all(id) as Row[]).map(scriptFromRow),
+  };
 }

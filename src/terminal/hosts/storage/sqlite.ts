@@ -73,3 +73,22 @@ function migrate(db: SqliteDatabase, name: string, migrations: readonly Migratio
   });
   for (let i = current; i < migrations.length; i++) step(i);
 }
+
+/** `@a, @b, @c` for the comma-separated `columns` (an INSERT's VALUES with named parameters). */
+export function namedParameters(columns: string): string {
+  return columns
+    .split(',')
+    .map((c) => `@${c.trim()}`)
+    .join(', ');
+}
+
+/** `b = @b, c = @c` for the comma-separated `columns` but `key` (an UPDATE's SET by named parameters). */
+export function assignments(columns: string, key: string): string {
+  return columns
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c !== key)
+    .map((c) => `${c} = @${c}`)
+    .join(', ');
+}
+

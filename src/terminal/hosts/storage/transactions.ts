@@ -16,7 +16,7 @@
  * Other processes are kept apart by SQLite's own file locks.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { SqliteDatabase } from './sqlite.js';
+import { openStateDatabase, type Migration, type SqliteDatabase, type StateLocation } from './sqlite.js';
 
 /** A unit of work started inside another one of the same queue. */
 export class NestedTransactionError extends Error {
@@ -72,3 +72,49 @@ export function sqliteTransaction<T>(db: SqliteDatabase, queue: SerialQueue, wor
     }
   });
 }
+
+/**
+ * What every host's SQLite adapter shares: its database in a state directory (or in memory), opened and
+ * migrated (`openStateDatabase`), the unit-of-work queue of that file, `transaction` and `close`. A
+ * host's adapter extends it with its port's store, built once over the open database.
+ */
+export class SqliteHostStorage<Store> {
+  readonly description: string;
+  readonly #db: SqliteDatabase;
+  readonly #name: string;
+  readonly #queue: SerialQueue;
+  readonly #store: Store;
+  #closed = false;
+
+  /**
+   * @param name the host's database name (`issuer` → `<state-dir>/issuer.sqlite`)
+   * @param buildStore prepares the host's statements and returns its store
+   */
+  constructor(location: StateLocation, name: string, migrations: readonly Migration[], buildStore: (db: SqliteDatabase) => Store) {
+    this.#db = openStateDatabase(location, name, migrations);
+    this.#name = name;
+    this.#queue = queueForDatabase(this.#db);
+    this.description = 'memory' in location ? 'memory (SQLite)' : this.#db.name;
+    this.#store = buildStore(this.#db);
+  }
+
+  /** The underlying database (tests: journal mode, integrity checks). */
+  get database(): SqliteDatabase {
+    return this.#db;
+  }
+
+  /** Runs `work` as one unit: all of it or nothing. */
+  transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error(`${this.description}: the ${this.#name} database is closed`));
+    return sqliteTransaction(this.#db, this.#queue, () => work(this.#store));
+  }
+
+  /** Waits for the units already queued, then closes the database (idempotent). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.#queue.run(async () => undefined);
+    this.#closed = true;
+    this.#db.close();
+  }
+}
+
