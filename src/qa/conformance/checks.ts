@@ -6,6 +6,7 @@
  * words, or undefined when the value is right.
  */
 import { toHex } from '../../apdu/bytes.js';
+import { luhnValid } from '../../terminal/hosts/issuer/issuer-host.js';
 
 /** Weights of the SSSE card number's check character (DOMAIN.md §1.2 [V]). */
 const CARD_NUMBER_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2];
@@ -58,16 +59,7 @@ export function bcd(bytes: Uint8Array): string | undefined {
 /** ISO/IEC 7812-1 Annex B (Luhn). */
 export function luhnProblem(pan: string): string | undefined {
   if (!/^\d{12,19}$/.test(pan)) return `PAN "${pan}" is not 12 to 19 digits`;
-  let sum = 0;
-  for (let i = 0; i < pan.length; i++) {
-    let d = Number(pan[pan.length - 1 - i]);
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return sum % 10 === 0 ? undefined : `PAN ${pan} fails the Luhn check (ISO/IEC 7812-1)`;
+  return luhnValid(pan) ? undefined : `PAN ${pan} fails the Luhn check (ISO/IEC 7812-1)`;
 }
 
 /** GB 3304-1991: 01–56 the nationalities, 97 other, 98 foreign origin. */
