@@ -26,7 +26,8 @@ import { unpredictableSource, withFaults } from '../../qa/faults/faulty-reader.j
 import { writeJUnitFile } from '../../qa/report/junit.js';
 import { CardFaults } from '../../server/faults.js';
 import type { CardInterface } from '../../spec/card-interface.js';
-import { FAULT_EFFECTS, FAULT_SIDES, FaultPlan, FaultSpecError, formatFaultSpec, parseFaultSpec, type FaultSpec } from '../../spec/faults.js';
+import { FAULT_EFFECTS, FAULT_SIDES, FaultPlan, formatFaultSpec, type FaultSpec } from '../../spec/faults.js';
+import { parseFaultOptions } from '../fault-options.js';
 import { withLayers, type CardReader } from '../../terminal/reader.js';
 import { PcscReader } from '../../terminal/readers/pcsc.js';
 import { SimulatedReader } from '../../terminal/readers/simulated.js';
@@ -76,14 +77,7 @@ function pinOption(text: string, what: string): string {
 
 /** Parses --fault values, split by the face that applies them. */
 export function parseConformanceFaults(values: readonly string[], inProcess: boolean): { terminal: FaultSpec[]; card: FaultSpec[] } {
-  const specs = values.map((v) => {
-    try {
-      return parseFaultSpec(v);
-    } catch (err) {
-      if (err instanceof FaultSpecError) throw new UsageError(`--fault: ${err.message}`);
-      throw err;
-    }
-  });
+  const specs = parseFaultOptions(values);
   for (const s of specs) {
     if (s.slot !== undefined) throw new UsageError(`--fault ${formatFaultSpec(s)}: slot= is for sscard serve; here the faults act on the card under test`);
     if (FAULT_SIDES[s.kind] === 'card' && !inProcess) {

@@ -12,7 +12,8 @@ import type { Logger } from '../../log.js';
 import { loggerFor } from '../logging.js';
 import { createControlServer, defaultRoutes, parseControlAddress, type ControlServer } from '../../server/control.js';
 import { CardFaults, faultRoutes } from '../../server/faults.js';
-import { FAULT_EFFECTS, FaultSpecError, formatFaultSpec, parseFaultSpec, unsupportedFault, type FaultSpec } from '../../spec/faults.js';
+import { FAULT_EFFECTS, formatFaultSpec, unsupportedFault, type FaultSpec } from '../../spec/faults.js';
+import { parseFaultOptions } from '../fault-options.js';
 import { CardSlot, VpcdClient, VPCD_BASE_PORT } from '../../server/vpcd.js';
 import { loadQuickAck, type QuickAck } from '../../server/quick-ack.js';
 import { SimulatedTransport } from '../../card/simulated-transport.js';
@@ -54,14 +55,7 @@ interface Served {
 
 /** Parses --fault values; a spec the served card cannot apply is a usage error. */
 export function parseServeFaults(values: readonly string[] = []): FaultSpec[] {
-  const specs = values.map((v) => {
-    try {
-      return parseFaultSpec(v);
-    } catch (err) {
-      if (err instanceof FaultSpecError) throw new UsageError(`--fault: ${err.message}`);
-      throw err;
-    }
-  });
+  const specs = parseFaultOptions(values);
   const problem = unsupportedFault(specs, 'card', 'give it to the terminal instead (sscard conformance --fault …)');
   if (problem) throw new UsageError(`--fault: ${problem}`);
   return specs;
