@@ -10,27 +10,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { request } from 'node:http';
 import { probePcscd, startPrivatePcscd, type TestPcscd } from './private-pcscd.js';
-import { Background, eventually, SSCARD, sscard as runSscard } from './helpers.js';
+import { Background, control, sscard as runSscard, startServe } from './helpers.js';
 import { ids, messageOf, profileFiles } from '../qa/conformance/fixtures.js';
 import type { RunReport } from '../../src/qa/conformance/types.js';
 
 const probe = probePcscd({ slots: 4 });
 if (!probe.ok) console.warn(`[e2e] skipping the conformance pcscd tests: ${probe.reason}`);
-
-/** One request to the control interface on its Unix socket, with an optional JSON body. */
-function control(socketPath: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, method, path, headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(text) }));
-    });
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
 
 describe.skipIf(!probe.ok)('sscard conformance --reader against sscard serve (faults through the control interface and --fault)', () => {
   let pcscd: TestPcscd | undefined;
@@ -45,11 +31,6 @@ describe.skipIf(!probe.ok)('sscard conformance --reader against sscard serve (fa
     return { code: r.code, report: JSON.parse(r.stdout) as RunReport, stderr: r.stderr };
   };
   const faults = (body?: unknown) => control(socket, body === undefined ? 'DELETE' : 'POST', '/cards/0/faults', body);
-  const cardsReady = async (sock: string, slots: number[]) =>
-    eventually(async () => {
-      const { json } = await control(sock, 'GET', '/cards');
-      return json.cards.filter((c: { slot: number; connected: boolean; powered: boolean }) => slots.includes(c.slot) && c.connected && c.powered).length === slots.length;
-    }, 'pcscd to power the served cards');
 
   beforeAll(async () => {
     pcscd = await startPrivatePcscd({ slots: 4 });
@@ -57,18 +38,12 @@ describe.skipIf(!probe.ok)('sscard conformance --reader against sscard serve (fa
     copyFileSync(files.card, join(files.dir, 'card-b.json'));
     copyFileSync(files.psam, join(files.dir, 'psam-b.json'));
     socket = join(files.dir, 'control.sock');
-    serve = new Background(process.execPath, [SSCARD, 'serve', '--card', files.card, '--psam', files.psam, '--port', String(pcscd.port(0)), '--control', socket, '--log-level', 'info'], { env: pcscd.env });
-    await serve.waitFor(/control interface on/, 'sscard serve to start');
-    await cardsReady(socket, [0, 1]);
+    serve = await startServe(['--card', files.card, '--psam', files.psam, '--port', String(pcscd.port(0))], { env: pcscd.env, socket, devices: 2 });
     // a second server whose card has a fault from the command line
-    const socketB = join(files.dir, 'control-b.sock');
-    serveB = new Background(
-      process.execPath,
-      [SSCARD, 'serve', '--card', join(files.dir, 'card-b.json'), '--psam', join(files.dir, 'psam-b.json'), '--port', String(pcscd.port(2)), '--control', socketB, '--fault', 'sw:6985,ins=84', '--log-level', 'info'],
-      { env: pcscd.env },
+    serveB = await startServe(
+      ['--card', join(files.dir, 'card-b.json'), '--psam', join(files.dir, 'psam-b.json'), '--port', String(pcscd.port(2)), '--fault', 'sw:6985,ins=84'],
+      { env: pcscd.env, socket: join(files.dir, 'control-b.sock'), devices: 2, what: 'the second sscard serve' },
     );
-    await serveB.waitFor(/control interface on/, 'the second sscard serve to start');
-    await cardsReady(socketB, [0, 1]);
   }, 60_000);
 
   afterEach(async (ctx) => {

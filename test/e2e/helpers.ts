@@ -89,10 +89,11 @@ export class Background {
   }
 }
 
-/** One HTTP request to the control interface on a Unix socket. */
-export function control(socketPath: string, method: string, path: string): Promise<{ status: number; json: any }> {
+/** One HTTP request to the control interface on a Unix socket, with an optional JSON body. */
+export function control(socketPath: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath, method, path }, (res) => {
+    const headers = body === undefined ? {} : { 'content-type': 'application/json' };
+    const req = request({ socketPath, method, path, headers }, (res) => {
       let text = '';
       res.on('data', (d) => (text += d));
       res.on('end', () => {
@@ -104,8 +105,27 @@ export function control(socketPath: string, method: string, path: string): Promi
       });
     });
     req.on('error', reject);
-    req.end();
+    req.end(body === undefined ? undefined : JSON.stringify(body));
   });
+}
+
+/**
+ * Starts `sscard serve <args> --control <socket> --log-level info` and waits until pcscd has powered
+ * every one of its `devices` served cards (GET /cards on the control interface).
+ */
+export async function startServe(args: string[], options: { env: NodeJS.ProcessEnv; socket: string; devices: number; what?: string }): Promise<Background> {
+  const serve = new Background(process.execPath, [SSCARD, 'serve', ...args, '--control', options.socket, '--log-level', 'info'], { env: options.env });
+  try {
+    await serve.waitFor(/control interface on/, `${options.what ?? 'sscard serve'} to start`);
+    await eventually(async () => {
+      const { json } = await control(options.socket, 'GET', '/cards');
+      return json.cards.length === options.devices && json.cards.every((c: { connected: boolean; powered: boolean }) => c.connected && c.powered);
+    }, `pcscd to power the ${options.devices} served card(s)`);
+  } catch (err) {
+    await serve.stop('SIGTERM');
+    throw new Error(`${(err as Error).message}\n[e2e] ${options.what ?? 'sscard serve'} output:\n${serve.output.slice(-4000)}`);
+  }
+  return serve;
 }
 
 /** Polls an async condition until it holds. */

@@ -21,7 +21,7 @@ import { decodeInitResponse, encodeDebit, encodeInit } from '../../src/spec/ssse
 import { PcscReader } from '../../src/terminal/readers/pcsc.js';
 import { PsamClient } from '../../src/terminal/psam/psam-client.js';
 import { probePcscd, startPrivatePcscd, type TestPcscd } from './private-pcscd.js';
-import { Background, control, eventually, SSCARD, sscard as runSscard } from './helpers.js';
+import { Background, sscard as runSscard, startServe } from './helpers.js';
 
 const probe = probePcscd({ slots: 2 });
 if (!probe.ok) console.warn(`[e2e] skipping the PSAM pcscd tests: ${probe.reason}`);
@@ -56,12 +56,7 @@ describe.skipIf(!probe.ok)('the PSAM served through pcscd (sscard serve --psam)'
       const r = await sscard(args);
       expect(r.code, r.stderr).toBe(0);
     }
-    serve = new Background(process.execPath, [SSCARD, 'serve', '--card', cardFile, '--psam', psamFile, '--port', String(pcscd.port(0)), '--control', socket, '--log-level', 'info'], { env: pcscd.env });
-    await serve.waitFor(/control interface on/, 'sscard serve to start');
-    await eventually(async () => {
-      const { json } = await control(socket, 'GET', '/cards');
-      return json.cards.length === 2 && json.cards.every((c: { connected: boolean; powered: boolean }) => c.connected && c.powered);
-    }, 'pcscd to power the card and the PSAM');
+    serve = await startServe(['--card', cardFile, '--psam', psamFile, '--port', String(pcscd.port(0))], { env: pcscd.env, socket, devices: 2 });
   });
 
   afterEach((ctx) => {

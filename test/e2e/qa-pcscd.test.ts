@@ -18,7 +18,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onPath, probePcscd, startPrivatePcscd, type TestPcscd } from './private-pcscd.js';
-import { Background, control, eventually, REPO, run as runProgram, SSCARD, sscard as runSscard, type RunOptions } from './helpers.js';
+import { Background, eventually, REPO, run as runProgram, SSCARD, sscard as runSscard, type RunOptions, startServe } from './helpers.js';
 import { diffTraces } from '../../src/qa/trace/diff.js';
 import { parseTrace } from '../../src/qa/trace/trace-file.js';
 
@@ -81,12 +81,7 @@ describe.skipIf(!probe.ok)('QA tools through pcscd', () => {
     }
     serveTrace = join(dir, 'serve.jsonl');
     controlSocket = join(dir, 'control.sock');
-    serve = new Background(process.execPath, [SSCARD, 'serve', '--card', card, '--card', t0, '--psam', psam, '--port', String(pcscd.port(0)), '--trace', serveTrace, '--control', controlSocket, '--log-level', 'info'], { env: pcscd.env });
-    await serve.waitFor(/control interface on/, 'sscard serve to start');
-    await eventually(async () => {
-      const { json } = await control(controlSocket, 'GET', '/cards');
-      return json.cards.length === 3 && json.cards.every((c: { connected: boolean; powered: boolean }) => c.connected && c.powered);
-    }, 'pcscd to power the served cards');
+    serve = await startServe(['--card', card, '--card', t0, '--psam', psam, '--port', String(pcscd.port(0)), '--trace', serveTrace], { env: pcscd.env, socket: controlSocket, devices: 3 });
   });
 
   afterEach((ctx) => {

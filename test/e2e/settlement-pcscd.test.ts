@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Background, control, eventually, SSCARD, sscard as runSscard } from './helpers.js';
+import { Background, sscard as runSscard, startServe } from './helpers.js';
 import { probePcscd, startPrivatePcscd, type TestPcscd } from './private-pcscd.js';
 
 const probe = probePcscd({ slots: 2 });
@@ -45,12 +45,7 @@ describe.skipIf(!probe.ok)('a hospital settlement through pcscd (card and PSAM i
     pan = (JSON.parse(readFileSync(card, 'utf8')) as { apps: { pboc: { pan: string } } }).apps.pboc.pan;
     expect((await sscard(['issuer', 'open', '--pan', pan, '--balance', '1000.00', '--state-dir', state])).code).toBe(0);
     const socket = join(dir, 'control.sock');
-    serve = new Background(process.execPath, [SSCARD, 'serve', '--card', card, '--psam', join(dir, 'psam.json'), '--port', String(pcscd.port(0)), '--control', socket, '--log-level', 'info'], { env: pcscd.env });
-    await serve.waitFor(/control interface on/, 'sscard serve to start');
-    await eventually(async () => {
-      const { json } = await control(socket, 'GET', '/cards');
-      return json.cards.length === 2 && json.cards.every((c: { connected: boolean; powered: boolean }) => c.connected && c.powered);
-    }, 'pcscd to power the card and the PSAM');
+    serve = await startServe(['--card', card, '--psam', join(dir, 'psam.json'), '--port', String(pcscd.port(0))], { env: pcscd.env, socket, devices: 2 });
   }, 120_000);
 
   afterEach((ctx) => {

@@ -20,7 +20,7 @@ import { buildTrustStore, SsseReader } from '../../src/terminal/kernels/ssse-rea
 import { PcscReader } from '../../src/terminal/readers/pcsc.js';
 import { PsamClient } from '../../src/terminal/psam/psam-client.js';
 import { probePcscd, startPrivatePcscd, type TestPcscd } from './private-pcscd.js';
-import { Background, control, eventually, REPO, SSCARD, sscard as runSscard } from './helpers.js';
+import { Background, REPO, sscard as runSscard, startServe } from './helpers.js';
 
 const probe = probePcscd({ slots: 2 });
 if (!probe.ok) console.warn(`[e2e] skipping the SSSE reader pcscd tests: ${probe.reason}`);
@@ -61,12 +61,7 @@ describe.skipIf(!probe.ok)('the SSSE reader kernel through pcscd (card and PSAM 
     // the in-process twin of the served card and PSAM (the served files are in use by sscard serve)
     copyFileSync(join(dir, 'card.json'), join(dir, 'card-copy.json'));
     copyFileSync(join(dir, 'psam.json'), join(dir, 'psam-copy.json'));
-    serve = new Background(process.execPath, [SSCARD, 'serve', '--card', join(dir, 'card.json'), '--psam', join(dir, 'psam.json'), '--port', String(pcscd.port(0)), '--control', socket, '--log-level', 'info'], { env: pcscd.env });
-    await serve.waitFor(/control interface on/, 'sscard serve to start');
-    await eventually(async () => {
-      const { json } = await control(socket, 'GET', '/cards');
-      return json.cards.length === 2 && json.cards.every((c: { connected: boolean; powered: boolean }) => c.connected && c.powered);
-    }, 'pcscd to power the card and the PSAM');
+    serve = await startServe(['--card', join(dir, 'card.json'), '--psam', join(dir, 'psam.json'), '--port', String(pcscd.port(0))], { env: pcscd.env, socket, devices: 2 });
   }, 120_000);
 
   afterEach((ctx) => {
